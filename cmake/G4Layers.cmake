@@ -1,0 +1,41 @@
+# The layers of libgemma4 and what each may use (docs/ARCHITECTURE.md). Included by the top-level
+# CMakeLists so that src/, tools/ and tests/ all see the same table.
+
+set(G4_LAYERS core gguf kernels text model sample toolcall vision audio api)
+set(G4_DEPS_core)
+set(G4_DEPS_gguf     core)
+set(G4_DEPS_kernels  core gguf)
+set(G4_DEPS_text     core gguf)
+set(G4_DEPS_model    core gguf kernels)
+set(G4_DEPS_sample   core)
+set(G4_DEPS_toolcall core)
+set(G4_DEPS_vision   core gguf kernels)
+set(G4_DEPS_audio    core gguf kernels)
+set(G4_DEPS_api      core gguf kernels text model sample toolcall vision audio)
+
+function(g4_layer_closure out layer)
+  set(result ${layer})
+  foreach(dep IN LISTS G4_DEPS_${layer})
+    g4_layer_closure(sub ${dep})
+    list(APPEND result ${sub})
+  endforeach()
+  list(REMOVE_DUPLICATES result)
+  set(${out} ${result} PARENT_SCOPE)
+endfunction()
+
+# g4_link_layers(target layer...): link the objects of these layers and everything they depend on.
+function(g4_link_layers target)
+  set(all)
+  foreach(layer IN LISTS ARGN)
+    g4_layer_closure(c ${layer})
+    list(APPEND all ${c})
+  endforeach()
+  list(REMOVE_DUPLICATES all)
+  foreach(layer IN LISTS all)
+    if(TARGET g4_${layer})
+      target_sources(${target} PRIVATE $<TARGET_OBJECTS:g4_${layer}>)
+      target_link_libraries(${target} PRIVATE g4_${layer})
+    endif()
+  endforeach()
+endfunction()
+

@@ -1,0 +1,33 @@
+/*
+ * Vector operations of a transformer, scalar reference versions: RMS norm, RoPE, softmax, GELU,
+ * softcap, and embedding-row lookup. Nothing here knows about Gemma; the model code composes them.
+ */
+#ifndef G4_KERNELS_OPS_H
+#define G4_KERNELS_OPS_H
+
+#include <stdint.h>
+
+#include "gguf/gguf_types.h"
+
+/* out = x / sqrt(mean(x^2) + eps) * w  (w may be NULL: no weight). out may alias x. */
+void g4_rmsnorm(float *out, const float *x, const float *w, int64_t n, float eps);
+
+/* NEOX-style rotary embedding on one head of n_dims values: dims i and i + n_rot/2 form pair i
+ * (i < n_rot/2) and turn by angle pos * base^(-2i/n_rot) / freq_factor[i] (freq_factors may be
+ * NULL = all 1). Dims >= n_rot are left alone. In place. */
+void g4_rope_neox(float *x, int64_t n_dims, int64_t n_rot, int64_t pos, float base, const float *freq_factors);
+
+/* x = softmax(x) over n values, in place (numerically stable). */
+void g4_softmax(float *x, int64_t n);
+
+/* GELU, tanh approximation, as ggml_gelu: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
+float g4_gelu_tanh(float x);
+void g4_gelu_tanh_inplace(float *x, int64_t n);
+
+/* x = cap * tanh(x / cap), in place. */
+void g4_softcap(float *x, int64_t n, float cap);
+
+/* Dequantizes row `row` of a {n, n_rows} tensor stored in type t into out[0..n). */
+void g4_get_row(g4_type t, const void *data, int64_t n, int64_t row, float *out);
+
+#endif

@@ -87,6 +87,173 @@ typedef void (*gemma4_log_fn)(void *user, gemma4_log_level level, const char *me
 GEMMA4_API gemma4_status gemma4_inspect(const char *path, int max_array, char **json_out,
                                         char *errbuf, size_t errbuf_size);
 
+/* ---------------------------------------------------------------------------------------------- */
+/* Models                                                                                          */
+/* ---------------------------------------------------------------------------------------------- */
+
+typedef struct gemma4_model gemma4_model;
+typedef struct gemma4_session gemma4_session;
+
+typedef struct gemma4_model_params {
+    gemma4_log_fn log_fn;       /* NULL: no logging */
+    void *log_user;
+    gemma4_log_level log_level; /* messages below this level are dropped */
+    const char *kernels;        /* NULL or "auto": best for this CPU; "scalar", "avx2", "neon" force a path.
+                                   The environment variable GEMMA4_KERNELS overrides "auto". */
+} gemma4_model_params;
+
+GEMMA4_API gemma4_model_params gemma4_model_default_params(void);
+
+/* Loads a Gemma 4 GGUF (weights stay memory-mapped, read-only). On failure *out is NULL and errbuf
+ * says what was wrong and where (file, key, tensor, byte offset). params may be NULL. */
+GEMMA4_API gemma4_status gemma4_model_load(const char *path, const gemma4_model_params *params, gemma4_model **out,
+                                           char *errbuf, size_t errbuf_size);
+GEMMA4_API void gemma4_model_free(gemma4_model *model);
+
+/* The last error of a call on this model, copied into buf (thread-safe). */
+GEMMA4_API void gemma4_model_errmsg(const gemma4_model *model, char *buf, size_t buf_size);
+
+GEMMA4_API int32_t gemma4_model_n_vocab(const gemma4_model *model);
+GEMMA4_API int32_t gemma4_model_n_ctx_train(const gemma4_model *model);
+GEMMA4_API int32_t gemma4_model_n_layer(const gemma4_model *model);
+GEMMA4_API int32_t gemma4_model_n_embd(const gemma4_model *model);
+GEMMA4_API int32_t gemma4_token_bos(const gemma4_model *model);
+GEMMA4_API int32_t gemma4_token_eos(const gemma4_model *model);
+/* True for tokens that end a generation (<eos>, <turn|>, ...). */
+GEMMA4_API bool gemma4_token_is_eog(const gemma4_model *model, int32_t token);
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Tokens and text                                                                                 */
+/* ---------------------------------------------------------------------------------------------- */
+
+/* Text (UTF-8, len bytes) to token ids, in a malloc'd array (*tokens_out, free with gemma4_free).
+ * add_bos prepends <bos>; parse_special matches control tokens written as text ("<turn|>"). */
+GEMMA4_API gemma4_status gemma4_tokenize(const gemma4_model *model, const char *text, size_t len, bool add_bos,
+                                         bool parse_special, int32_t **tokens_out, size_t *n_out);
+
+/* Token ids to text in a malloc'd NUL-terminated string (free with gemma4_free). special: render
+ * control tokens ("<turn|>") instead of dropping them. */
+GEMMA4_API gemma4_status gemma4_detokenize(const gemma4_model *model, const int32_t *tokens, size_t n, bool special,
+                                           char **text_out);
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Sessions: a KV cache, a sampler and scratch memory; one thread at a time                        */
+/* ---------------------------------------------------------------------------------------------- */
+
+typedef enum gemma4_kv_type {
+    GEMMA4_KV_F16 = 0, /* default */
+    GEMMA4_KV_Q8_0     /* half the memory, slightly less exact */
+} gemma4_kv_type;
+
+typedef struct gemma4_sampling {
+    float temperature;      /* <= 0: greedy */
+    int32_t top_k;          /* <= 0: off */
+    float top_p;            /* >= 1: off */
+    float min_p;            /* <= 0: off */
+    float repeat_penalty;   /* 1: off */
+    float frequency_penalty;/* 0: off */
+    float presence_penalty; /* 0: off */
+    int32_t penalty_last_n; /* how many previous tokens the penalties look at */
+    uint64_t seed;
+} gemma4_sampling;
+
+typedef struct gemma4_session_params {
+    int32_t n_ctx;          /* context length in tokens; 0: 4096 (capped at the model's) */
+    int32_t n_batch;        /* prompt tokens evaluated per forward pass; 0: 512 */
+    int32_t n_threads;      /* 0: the number of physical cores */
+    gemma4_kv_type kv_type;
+    gemma4_sampling sampling;
+} gemma4_session_params;
+
+GEMMA4_API gemma4_session_params gemma4_session_default_params(void);
+
+/* A new session on a loaded model (the model must outlive it). Its KV cache and scratch are
+ * allocated here, once. On failure the reason is in gemma4_model_errmsg. params may be NULL. */
+GEMMA4_API gemma4_status gemma4_session_new(gemma4_model *model, const gemma4_session_params *params,
+                                            gemma4_session **out);
+GEMMA4_API void gemma4_session_free(gemma4_session *session);
+
+/* The last error of a call on this session (valid until the next call on it). */
+GEMMA4_API const char *gemma4_session_errmsg(const gemma4_session *session);
+
+GEMMA4_API int32_t gemma4_session_n_ctx(const gemma4_session *session);
+/* Tokens currently in the context (the next token's position). */
+GEMMA4_API int32_t gemma4_session_n_past(const gemma4_session *session);
+/* Bytes of KV cache this session allocated. */
+GEMMA4_API size_t gemma4_session_kv_bytes(const gemma4_session *session);
+
+/* Forgets everything in the context (and the sampler's history). */
+GEMMA4_API void gemma4_session_reset(gemma4_session *session);
+/* Keeps only the first n_past tokens of the context. */
+GEMMA4_API gemma4_status gemma4_session_rewind(gemma4_session *session, int32_t n_past);
+
+/* Appends tokens to the context and runs the model over them. With all_logits the logits of every
+ * one of them are kept, otherwise only the last one's. GEMMA4_ERR_CONTEXT_FULL if they don't fit
+ * (nothing is evaluated then). */
+GEMMA4_API gemma4_status gemma4_eval(gemma4_session *session, const int32_t *tokens, size_t n, bool all_logits);
+
+/* Logits (n_vocab floats, after the final softcap) of the i-th token of the last gemma4_eval call
+ * (i = -1: the last one). NULL if that row was not kept. */
+GEMMA4_API const float *gemma4_logits(gemma4_session *session, int32_t i);
+
+/* Samples the next token from the last logits with the session's sampler and records it in the
+ * sampler's history (it is not evaluated: pass it to gemma4_eval). */
+GEMMA4_API gemma4_status gemma4_sample(gemma4_session *session, int32_t *token_out);
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Generation with streaming                                                                       */
+/* ---------------------------------------------------------------------------------------------- */
+
+/* Called for every generated token. piece holds the text it completes (UTF-8-safe: a multi-byte
+ * character split across tokens arrives whole with the token that completes it, so piece may be
+ * empty). Return false to stop the generation. */
+typedef bool (*gemma4_token_fn)(void *user, int32_t token, const char *piece, size_t piece_len);
+
+typedef struct gemma4_generate_params {
+    int32_t max_tokens;     /* 0: until an end-of-generation token or the context is full */
+    bool render_special;    /* include control tokens' text in the pieces */
+    gemma4_token_fn on_token;
+    void *user;
+} gemma4_generate_params;
+
+typedef struct gemma4_generate_stats {
+    int32_t n_prompt;        /* prompt tokens evaluated (after any reused prefix) */
+    int32_t n_generated;
+    double prompt_seconds;
+    double generate_seconds;
+    int32_t stop_reason;     /* 0 eog token, 1 max_tokens, 2 callback, 3 context full */
+} gemma4_generate_stats;
+
+/* Evaluates the prompt tokens (appended to the context), then samples and evaluates tokens until an
+ * end-of-generation token (not passed to the callback), max_tokens, the callback says stop, or
+ * the context is full (stats->stop_reason says which; a full context is not an error here). */
+GEMMA4_API gemma4_status gemma4_generate(gemma4_session *session, const int32_t *prompt, size_t n_prompt,
+                                         const gemma4_generate_params *params, gemma4_generate_stats *stats);
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Chat                                                                                            */
+/* ---------------------------------------------------------------------------------------------- */
+
+typedef struct gemma4_chat_message {
+    const char *role;    /* "system", "user", "assistant" (or "model") */
+    const char *content;
+} gemma4_chat_message;
+
+typedef struct gemma4_chat_params {
+    bool enable_thinking;  /* let the model think first (<|think|>); the thought is kept apart */
+    gemma4_generate_params generate; /* on_token sees the answer's pieces (and the thought's if
+                                        show_thinking), never the turn markers */
+    bool show_thinking;    /* stream the thought channel through on_token too */
+} gemma4_chat_params;
+
+/* Renders the conversation in the Gemma 4 chat format with the generation prompt, evaluates it
+ * (reusing the part of the context that already matches, so a multi-turn chat only evaluates the
+ * new turn), generates the assistant's answer, and returns it in *reply_out (malloc'd, free with
+ * gemma4_free) with the thought channel removed (the thought in *thought_out if not NULL). */
+GEMMA4_API gemma4_status gemma4_chat(gemma4_session *session, const gemma4_chat_message *messages, size_t n_messages,
+                                     const gemma4_chat_params *params, char **reply_out, char **thought_out,
+                                     gemma4_generate_stats *stats);
+
 /* Frees memory the library returned (JSON text, token arrays). NULL is fine. */
 GEMMA4_API void gemma4_free(void *ptr);
 

@@ -1,0 +1,47 @@
+/*
+ * The kernel tables and the choice between them. Only the scalar table exists so far; SIMD tables
+ * (kernels_avx2.c, kernels_neon.c) will add an entry here, picked by CPU feature.
+ */
+#include "kernels/dispatch.h"
+
+#include "kernels/ops.h"
+#include "kernels/vec_dot.h"
+
+static const g4_kernels k_scalar = {
+    .name = "scalar",
+    .dot =
+        {
+            /* Types not listed stay all-zero: vec_dot NULL means unsupported. */
+            [G4_TYPE_F32] = {G4_TYPE_F32, g4_quantize_act_f32, g4_vec_dot_f32_ref},
+            [G4_TYPE_F16] = {G4_TYPE_F16, g4_quantize_act_f16, g4_vec_dot_f16_ref},
+            [G4_TYPE_BF16] = {G4_TYPE_BF16, g4_quantize_act_bf16, g4_vec_dot_bf16_ref},
+            [G4_TYPE_Q4_0] = {G4_TYPE_Q8_0, g4_quantize_act_q8_0, g4_vec_dot_q4_0_ref},
+            [G4_TYPE_Q4_1] = {G4_TYPE_Q8_1, g4_quantize_act_q8_1, g4_vec_dot_q4_1_ref},
+            [G4_TYPE_Q5_0] = {G4_TYPE_Q8_0, g4_quantize_act_q8_0, g4_vec_dot_q5_0_ref},
+            [G4_TYPE_Q5_1] = {G4_TYPE_Q8_1, g4_quantize_act_q8_1, g4_vec_dot_q5_1_ref},
+            [G4_TYPE_Q8_0] = {G4_TYPE_Q8_0, g4_quantize_act_q8_0, g4_vec_dot_q8_0_ref},
+            [G4_TYPE_Q2_K] = {G4_TYPE_Q8_K, g4_quantize_act_q8_K, g4_vec_dot_q2_K_ref},
+            [G4_TYPE_Q3_K] = {G4_TYPE_Q8_K, g4_quantize_act_q8_K, g4_vec_dot_q3_K_ref},
+            [G4_TYPE_Q4_K] = {G4_TYPE_Q8_K, g4_quantize_act_q8_K, g4_vec_dot_q4_K_ref},
+            [G4_TYPE_Q5_K] = {G4_TYPE_Q8_K, g4_quantize_act_q8_K, g4_vec_dot_q5_K_ref},
+            [G4_TYPE_Q6_K] = {G4_TYPE_Q8_K, g4_quantize_act_q8_K, g4_vec_dot_q6_K_ref},
+        },
+    .rmsnorm = g4_rmsnorm,
+    .rope_neox = g4_rope_neox,
+    .softmax = g4_softmax,
+    .gelu_tanh = g4_gelu_tanh_inplace,
+    .softcap = g4_softcap,
+};
+
+const g4_kernels *g4_kernels_scalar(void) {
+    return &k_scalar;
+}
+
+const g4_kernels *g4_kernels_best(void) {
+    return &k_scalar;
+}
+
+/* A type is supported when its table entry has a dot product (the unset entries are all zero). */
+bool g4_matmul_supports(g4_type t) {
+    return (unsigned)t < G4_TYPE_COUNT && k_scalar.dot[t].vec_dot != NULL;
+}

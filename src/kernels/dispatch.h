@@ -1,0 +1,66 @@
+/*
+ * Kernel tables: one struct of function pointers per instruction set (scalar now; AVX2 and NEON
+ * sit beside it later), chosen once from the CPU's features when a model loads. The scalar table
+ * is the reference every other table is tested against:
+ *
+ *   - act quantizers: byte-identical output to the scalar one (same scale, same ties-to-even
+ *     rounding), so that the integer parts of the dot products can be compared exactly;
+ *   - integer dot products (Q*): the integer block sums are exact in every table; the float
+ *     combination may differ in order only, within 1e-6 relative of sum |terms| (tests state it);
+ *   - float dot products (F32/F16/BF16) and vector ops: within stated tolerances of the scalar ones.
+ *
+ * A table is immutable and static; picking one involves no mutable global state. The model keeps
+ * the `const g4_kernels *` it was given and calls through it; g4_matmul (matmul.h) and the ops.h
+ * functions are the scalar/best-table conveniences for everything else.
+ */
+#ifndef G4_KERNELS_DISPATCH_H
+#define G4_KERNELS_DISPATCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "gguf/gguf_types.h"
+#include "kernels/matmul.h"
+
+/* Dot product of one stored weight row (n elements) with one activation row already in the
+ * weight type's activation format. */
+typedef float (*g4_vec_dot_fn)(int64_t n, const void *w_row, const void *x_row);
+
+/* n f32 activations to the activation format (n a multiple of its block size). */
+typedef void (*g4_act_quantize_fn)(const float *x, void *out, int64_t n);
+
+typedef struct g4_dot_kernel {
+    g4_type act_type;            /* activation format (g4_vec_dot_type) */
+    g4_act_quantize_fn quantize; /* f32 -> act_type */
+    g4_vec_dot_fn vec_dot;       /* NULL (whole entry zero): not a weight type we compute with */
+} g4_dot_kernel;
+
+typedef struct g4_kernels {
+    const char *name;                 /* "scalar", "avx2", "neon" */
+    g4_dot_kernel dot[G4_TYPE_COUNT]; /* indexed by weight type */
+
+    /* Vector ops with the ops.h contracts. */
+    void (*rmsnorm)(float *out, const float *x, const float *w, int64_t n, float eps);
+    void (*rope_neox)(float *x, int64_t n_dims, int64_t n_rot, int64_t pos, float base, const float *freq_factors);
+    void (*softmax)(float *x, int64_t n);
+    void (*gelu_tanh)(float *x, int64_t n);
+    void (*softcap)(float *x, int64_t n, float cap);
+} g4_kernels;
+
+/* The scalar reference table (always available). */
+const g4_kernels *g4_kernels_scalar(void);
+
+/* The fastest table this CPU runs. Pure function of the CPU: the same pointer on every call. */
+const g4_kernels *g4_kernels_best(void);
+
+/* True when g4_matmul can use weights of type t (F32 F16 BF16 Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 Q2_K Q3_K
+ * Q4_K Q5_K Q6_K). The model checks this when it binds weights; g4_matmul on any other type
+ * writes NaN to y. */
+bool g4_matmul_supports(g4_type t);
+
+/* g4_matmul (matmul.h) with an explicit table: g4_matmul(...) == g4_matmul_with(g4_kernels_best(), ...).
+ * The scratch layout is the same for every table (g4_matmul_scratch_bytes). */
+void g4_matmul_with(const g4_kernels *k, const g4_matrix *w, const float *x, int64_t n_tok, float *y, void *scratch,
+                    struct g4_pool *pool);
+
+#endif

@@ -197,7 +197,8 @@ GEMMA4_API gemma4_status gemma4_eval(gemma4_session *session, const int32_t *tok
 GEMMA4_API const float *gemma4_logits(gemma4_session *session, int32_t i);
 
 /* Samples the next token from the last logits with the session's sampler and records it in the
- * sampler's history (it is not evaluated: pass it to gemma4_eval). */
+ * sampler's history (it is not evaluated: pass it to gemma4_eval). The logits are consumed:
+ * gemma4_logits returns NULL until the next gemma4_eval. */
 GEMMA4_API gemma4_status gemma4_sample(gemma4_session *session, int32_t *token_out);
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -206,7 +207,8 @@ GEMMA4_API gemma4_status gemma4_sample(gemma4_session *session, int32_t *token_o
 
 /* Called for every generated token. piece holds the text it completes (UTF-8-safe: a multi-byte
  * character split across tokens arrives whole with the token that completes it, so piece may be
- * empty). Return false to stop the generation. */
+ * empty). Return false to stop the generation. A last call with token -1 may carry bytes held back
+ * at the very end (an incomplete UTF-8 sequence the model never finished). */
 typedef bool (*gemma4_token_fn)(void *user, int32_t token, const char *piece, size_t piece_len);
 
 typedef struct gemma4_generate_params {
@@ -225,8 +227,10 @@ typedef struct gemma4_generate_stats {
 } gemma4_generate_stats;
 
 /* Evaluates the prompt tokens (appended to the context), then samples and evaluates tokens until an
- * end-of-generation token (not passed to the callback), max_tokens, the callback says stop, or
- * the context is full (stats->stop_reason says which; a full context is not an error here). */
+ * end-of-generation token (not passed to the callback, not evaluated), max_tokens, the callback says
+ * stop, or the context is full (stats->stop_reason says which; a full context is not an error
+ * here, but a prompt that does not fit is GEMMA4_ERR_CONTEXT_FULL). Every token passed to the
+ * callback is in the context afterwards. n_prompt may be 0 to continue from the last gemma4_eval. */
 GEMMA4_API gemma4_status gemma4_generate(gemma4_session *session, const int32_t *prompt, size_t n_prompt,
                                          const gemma4_generate_params *params, gemma4_generate_stats *stats);
 

@@ -4,5 +4,15 @@
 
 /* Each returns the process exit code: 0 success, 1 runtime failure (bad model, bad input), 2 usage error. */
 int cli_info(int argc, char **argv);
+int cli_run(int argc, char **argv);
+int cli_chat(int argc, char **argv);
+int cli_tokenize(int argc, char **argv);
+int cli_logits(int argc, char **argv);
+int cli_greedy(int argc, char **argv);
+
+/* Shared by run, chat and bench. */
+double cli_now_seconds(void);
+struct gemma4_generate_stats;
+void cli_print_stats(double load_seconds, const struct gemma4_generate_stats *stats);
 
 #endif

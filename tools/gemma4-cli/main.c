@@ -15,7 +15,12 @@ typedef struct cli_command {
 } cli_command;
 
 static const cli_command k_commands[] = {
+    {"run", cli_run, "answer one prompt (chat-formatted unless --raw), streaming"},
+    {"chat", cli_chat, "interactive multi-turn chat"},
     {"info", cli_info, "print a GGUF file's metadata, tensors and what the engine makes of it"},
+    {"tokenize", cli_tokenize, "print the token ids of a text as JSON"},
+    {"logits", cli_logits, "print the logits after a token sequence as JSON"},
+    {"greedy", cli_greedy, "print the greedy continuation of a token sequence as JSON"},
 };
 
 static void print_usage(FILE *out) {

@@ -115,7 +115,8 @@ GEMMA4_API gemma4_status gemma4_detokenize(const gemma4_model *m, const int32_t 
         return model_fail(m, GEMMA4_ERR_INVALID_ARG, "gemma4_detokenize: tokens and text_out must not be NULL");
     *text_out = NULL;
     g4_error err = {0};
-    gemma4_status st = g4_detokenize_alloc(m->vocab, tokens, n, false, special, text_out, NULL, &err);
+    size_t len = 0;
+    gemma4_status st = g4_detokenize_alloc(m->vocab, tokens, n, false, special, text_out, &len, &err);
     if (st != GEMMA4_OK) return g4_api_model_fail((gemma4_model *)m, &err);
     return GEMMA4_OK;
 }

@@ -49,7 +49,8 @@ gemma4_status g4_gguf_sink_write(g4_gguf_sink *sink, const void *bytes, size_t n
 typedef gemma4_status (*g4_gguf_tensor_fill_fn)(void *user, int64_t tensor_index, const char *name,
                                                  g4_gguf_sink *sink);
 
-/* Writes the file (atomically: to path.tmp, then renamed). Any error recorded while adding keys or
+/* Writes the file (atomically: to path.tmp, then renamed). fill may be NULL: tensors are then
+ * zero-filled (handy for tests of the loader). Any error recorded while adding keys or
  * tensors (out of memory, a duplicate, a bad shape) is reported here. */
 gemma4_status g4_gguf_writer_write(g4_gguf_writer *w, const char *path, g4_gguf_tensor_fill_fn fill, void *user,
                                    g4_error *err);

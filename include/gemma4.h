@@ -160,7 +160,7 @@ typedef struct gemma4_sampling {
 typedef struct gemma4_session_params {
     int32_t n_ctx;          /* context length in tokens; 0: 4096 (capped at the model's) */
     int32_t n_batch;        /* prompt tokens evaluated per forward pass; 0: 512 */
-    int32_t n_threads;      /* 0: the number of physical cores */
+    int32_t n_threads;      /* default: the number of physical cores (0 means the same) */
     gemma4_kv_type kv_type;
     gemma4_sampling sampling;
 } gemma4_session_params;

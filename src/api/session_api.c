@@ -14,6 +14,7 @@
 GEMMA4_API gemma4_session_params gemma4_session_default_params(void) {
     g4_sampler_params sp = g4_sampler_default_params();
     gemma4_session_params p = {0};
+    p.n_threads = g4_physical_cores();
     p.kv_type = GEMMA4_KV_F16;
     p.sampling = (gemma4_sampling){
         .temperature = sp.temperature,

@@ -88,6 +88,13 @@ rc=$?
 contains "$tmp/err" "conversation forgotten" "chat /reset"
 [ "$(grep -c '^> ' "$tmp/out")" -ge 3 ] || fail "chat did not answer three prompts: $(head -c 300 "$tmp/out")"
 
+# --- bench ---------------------------------------------------------------------------------------
+if expect 0 "bench json" -- bench -m "$models/tiny-q4_0.gguf" -p 16 -n 4 -r 2 -t 1,2 -o json; then
+    json_ok "$tmp/out" "d=json.load(sys.stdin); assert [r['test'] for r in d]==['pp16','tg4','pp16','tg4'] and [r['threads'] for r in d]==[1,1,2,2] and all(r['avg_ts']>0 and r['stddev_ts']>=0 and r['n_prompt']+r['n_gen']>0 for r in d)" "bench JSON"
+fi
+expect 0 "bench table" -- bench -m "$m" -p 8 -n 2 -r 1 && contains "$tmp/out" "pp8" "bench table rows"
+expect 2 "bench nothing" -- bench -m "$m" -p 0 -n 0
+
 # --- info ----------------------------------------------------------------------------------------
 if expect 0 "info --json" -- info --json "$models/tiny-q4_k_m.gguf"; then
     json_ok "$tmp/out" "d=json.load(sys.stdin); assert d['n_tensors']>0 and d['n_params']>d['n_params_effective']>0 and 'q4_K' in d['tensor_types'] and d['metadata']['general.architecture']=='gemma4'" "info JSON"

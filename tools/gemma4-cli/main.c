@@ -17,6 +17,7 @@ typedef struct cli_command {
 static const cli_command k_commands[] = {
     {"run", cli_run, "answer one prompt (chat-formatted unless --raw), streaming"},
     {"chat", cli_chat, "interactive multi-turn chat"},
+    {"bench", cli_bench, "measure prompt processing and generation speed (like llama-bench)"},
     {"info", cli_info, "print a GGUF file's metadata, tensors and what the engine makes of it"},
     {"tokenize", cli_tokenize, "print the token ids of a text as JSON"},
     {"logits", cli_logits, "print the logits after a token sequence as JSON"},

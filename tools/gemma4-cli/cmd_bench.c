@@ -1,0 +1,259 @@
+/*
+ * gemma4-cli bench: llama-bench's measurements through the public API.
+ *   pp<N>: evaluate an N-token prompt in one call (prefill), from an empty context;
+ *   tg<N>: generate N tokens one at a time (decode), from an empty context.
+ * Each test runs -r times after one warm-up; the table shows tokens per second as mean ± sd, plus
+ * the model's load time and the process's peak resident memory. Token ids are fixed pseudo-random
+ * numbers, as llama-bench uses, so the cost does not depend on the text.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "args.h"
+#include "cli.h"
+
+#define MAX_THREAD_COUNTS 16
+
+typedef struct bench_args {
+    const char *model_path;
+    long n_prompt, n_gen, reps;
+    int threads[MAX_THREAD_COUNTS];
+    int n_threads;
+    bool json;
+    gemma4_kv_type kv_type;
+} bench_args;
+
+typedef struct bench_result {
+    const char *test_kind; /* "pp" or "tg" */
+    int n_prompt, n_gen, threads;
+    double avg_ts, stddev_ts;
+    double samples[64];
+    int n_samples;
+} bench_result;
+
+static const char k_usage[] =
+    "usage: gemma4-cli bench -m MODEL.gguf [-p 512] [-n 128] [-t 1,2] [-r 5] [-o md|json] [--kv-type f16|q8_0]\n"
+    "  -p N     prompt-processing test of N tokens (0: skip)\n"
+    "  -n N     text-generation test of N tokens (0: skip)\n"
+    "  -t LIST  thread counts to test, comma-separated (default: physical cores)\n"
+    "  -r N     repetitions of each test (default 5)\n"
+    "  -o FMT   md (a table, default) or json (one object per test)\n";
+
+static bool parse_threads(const char *text, bench_args *a) {
+    a->n_threads = 0;
+    const char *p = text;
+    while (*p) {
+        char item[16];
+        size_t len = strcspn(p, ",");
+        long v;
+        if (len == 0 || len >= sizeof item || a->n_threads == MAX_THREAD_COUNTS) {
+            fprintf(stderr, "gemma4-cli bench: -t wants a comma-separated list of up to %d thread counts\n",
+                    MAX_THREAD_COUNTS);
+            return false;
+        }
+        memcpy(item, p, len);
+        item[len] = '\0';
+        if (!cli_parse_int("bench", "-t", item, 1, 1024, &v)) return false;
+        a->threads[a->n_threads++] = (int)v;
+        p += len + (p[len] == ',');
+    }
+    return a->n_threads > 0;
+}
+
+static int parse_bench_args(int argc, char **argv, bench_args *a) {
+    memset(a, 0, sizeof *a);
+    a->n_prompt = 512;
+    a->n_gen = 128;
+    a->reps = 5;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i], *v = NULL;
+        if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+            printf("%s", k_usage);
+            return 0;
+        }
+        if (!strcmp(arg, "--json")) {
+            a->json = true;
+            continue;
+        }
+        if (!(v = cli_flag_value("bench", argc, argv, &i))) return 2;
+        if (!strcmp(arg, "-m") || !strcmp(arg, "--model")) {
+            a->model_path = v;
+        } else if (!strcmp(arg, "-p")) {
+            if (!cli_parse_int("bench", arg, v, 0, 1 << 20, &a->n_prompt)) return 2;
+        } else if (!strcmp(arg, "-n")) {
+            if (!cli_parse_int("bench", arg, v, 0, 1 << 20, &a->n_gen)) return 2;
+        } else if (!strcmp(arg, "-r")) {
+            if (!cli_parse_int("bench", arg, v, 1, 64, &a->reps)) return 2;
+        } else if (!strcmp(arg, "-t")) {
+            if (!parse_threads(v, a)) return 2;
+        } else if (!strcmp(arg, "-o")) {
+            if (!strcmp(v, "json")) a->json = true;
+            else if (!strcmp(v, "md")) a->json = false;
+            else {
+                fprintf(stderr, "gemma4-cli bench: -o is md or json, got '%s'\n", v);
+                return 2;
+            }
+        } else if (!strcmp(arg, "--kv-type")) {
+            if (!strcmp(v, "f16")) a->kv_type = GEMMA4_KV_F16;
+            else if (!strcmp(v, "q8_0")) a->kv_type = GEMMA4_KV_Q8_0;
+            else {
+                fprintf(stderr, "gemma4-cli bench: --kv-type is f16 or q8_0, got '%s'\n", v);
+                return 2;
+            }
+        } else {
+            fprintf(stderr, "gemma4-cli bench: unknown option '%s'\n%s", arg, k_usage);
+            return 2;
+        }
+    }
+    if (!a->model_path) {
+        fprintf(stderr, "gemma4-cli bench: -m MODEL.gguf is required\n%s", k_usage);
+        return 2;
+    }
+    if (a->n_prompt == 0 && a->n_gen == 0) {
+        fprintf(stderr, "gemma4-cli bench: nothing to measure (-p 0 -n 0)\n");
+        return 2;
+    }
+    return -1;
+}
+
+/* Fixed pseudo-random token ids in [4, n_vocab), the same on every run. */
+static void fill_tokens(int32_t *ids, long n, int32_t n_vocab) {
+    uint64_t s = 0x2545F4914F6CDD1Dull;
+    for (long i = 0; i < n; i++) {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        ids[i] = (int32_t)(4 + s % (uint64_t)(n_vocab > 4 ? n_vocab - 4 : 1));
+    }
+}
+
+/* One timed run: a prompt of n_prompt tokens in one call, or n_gen single-token calls. Returns
+ * tokens per second, or a negative number on failure (the message printed). */
+static double run_once(gemma4_session *s, const int32_t *ids, long n_prompt, long n_gen) {
+    gemma4_session_reset(s);
+    double t0 = cli_now_seconds();
+    if (n_prompt > 0) {
+        if (gemma4_eval(s, ids, (size_t)n_prompt, false) != GEMMA4_OK) goto fail;
+        return (double)n_prompt / (cli_now_seconds() - t0);
+    }
+    for (long i = 0; i < n_gen; i++)
+        if (gemma4_eval(s, ids + i, 1, false) != GEMMA4_OK) goto fail;
+    return (double)n_gen / (cli_now_seconds() - t0);
+fail:
+    fprintf(stderr, "gemma4-cli bench: %s\n", gemma4_session_errmsg(s));
+    return -1.0;
+}
+
+static bool run_test(gemma4_model *m, const bench_args *a, int threads, long n_prompt, long n_gen, const int32_t *ids,
+                     bench_result *r) {
+    gemma4_session_params sp = gemma4_session_default_params();
+    sp.n_threads = threads;
+    sp.n_ctx = (int32_t)(n_prompt + n_gen > 256 ? n_prompt + n_gen : 256);
+    sp.n_batch = n_prompt > 0 ? (int32_t)n_prompt : 1;
+    sp.kv_type = a->kv_type;
+    gemma4_session *s = NULL;
+    if (gemma4_session_new(m, &sp, &s) != GEMMA4_OK) {
+        char err[512];
+        gemma4_model_errmsg(m, err, sizeof err);
+        fprintf(stderr, "gemma4-cli bench: %s\n", err);
+        return false;
+    }
+    memset(r, 0, sizeof *r);
+    r->test_kind = n_prompt > 0 ? "pp" : "tg";
+    r->n_prompt = (int)n_prompt;
+    r->n_gen = (int)n_gen;
+    r->threads = threads;
+    bool ok = run_once(s, ids, n_prompt > 0 ? (n_prompt < 16 ? n_prompt : 16) : 0, n_gen > 0 ? 4 : 0) > 0; /* warm-up */
+    double sum = 0, sq = 0;
+    for (long i = 0; ok && i < a->reps; i++) {
+        double ts = run_once(s, ids, n_prompt, n_gen);
+        if (ts < 0) ok = false;
+        r->samples[r->n_samples++] = ts;
+        sum += ts;
+    }
+    if (ok) {
+        r->avg_ts = sum / r->n_samples;
+        for (int i = 0; i < r->n_samples; i++) sq += (r->samples[i] - r->avg_ts) * (r->samples[i] - r->avg_ts);
+        r->stddev_ts = r->n_samples > 1 ? sqrt(sq / (r->n_samples - 1)) : 0.0;
+    }
+    gemma4_session_free(s);
+    return ok;
+}
+
+static double peak_rss_mib(void) {
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_maxrss / 1024.0; /* Linux reports KiB */
+}
+
+static const char *base_name(const char *path) {
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+int cli_bench(int argc, char **argv) {
+    bench_args a;
+    int rc = parse_bench_args(argc, argv, &a);
+    if (rc >= 0) return rc;
+
+    double t0 = cli_now_seconds();
+    gemma4_model *m = cli_load_model("bench", a.model_path);
+    if (!m) return 1;
+    double load_seconds = cli_now_seconds() - t0;
+    if (a.n_threads == 0) {
+        gemma4_session_params d = gemma4_session_default_params();
+        a.threads[0] = d.n_threads; /* the physical core count */
+        a.n_threads = 1;
+    }
+    long n_ids = a.n_prompt > a.n_gen ? a.n_prompt : a.n_gen;
+    int32_t *ids = malloc(sizeof *ids * (size_t)(n_ids > 0 ? n_ids : 1));
+    if (!ids) {
+        gemma4_model_free(m);
+        return 1;
+    }
+    fill_tokens(ids, n_ids, gemma4_model_n_vocab(m));
+
+    if (!a.json) {
+        printf("model: %s | load %.2f s\n\n", base_name(a.model_path), load_seconds);
+        printf("| %-28s | %7s | %8s | %20s |\n", "model", "threads", "test", "t/s");
+        printf("| %.28s | ------: | -------: | -------------------: |\n", "----------------------------");
+    } else {
+        printf("[\n");
+    }
+    int ret = 0, n_rows = 0;
+    for (int ti = 0; ti < a.n_threads && ret == 0; ti++) {
+        for (int kind = 0; kind < 2 && ret == 0; kind++) {
+            long np = kind == 0 ? a.n_prompt : 0, ng = kind == 1 ? a.n_gen : 0;
+            if (np == 0 && ng == 0) continue;
+            bench_result r;
+            if (!run_test(m, &a, a.threads[ti], np, ng, ids, &r)) {
+                ret = 1;
+                break;
+            }
+            char test[32];
+            snprintf(test, sizeof test, "%s%d", r.test_kind, np ? r.n_prompt : r.n_gen);
+            if (!a.json) {
+                char ts[48];
+                snprintf(ts, sizeof ts, "%.2f ± %.2f", r.avg_ts, r.stddev_ts);
+                printf("| %-28.28s | %7d | %8s | %20s |\n", base_name(a.model_path), r.threads, test, ts);
+            } else {
+                printf("%s  {\"model\": \"%s\", \"test\": \"%s\", \"n_prompt\": %d, \"n_gen\": %d, \"threads\": %d, "
+                       "\"avg_ts\": %.4f, \"stddev_ts\": %.4f, \"samples_ts\": [",
+                       n_rows ? ",\n" : "", base_name(a.model_path), test, r.n_prompt, r.n_gen, r.threads, r.avg_ts,
+                       r.stddev_ts);
+                for (int i = 0; i < r.n_samples; i++) printf(i ? ", %.4f" : "%.4f", r.samples[i]);
+                printf("], \"load_seconds\": %.4f, \"peak_rss_mib\": %.1f}", load_seconds, peak_rss_mib());
+            }
+            fflush(stdout);
+            n_rows++;
+        }
+    }
+    if (a.json) printf("\n]\n");
+    else printf("\npeak resident memory: %.1f MiB\n", peak_rss_mib());
+    free(ids);
+    gemma4_model_free(m);
+    return ret;
+}

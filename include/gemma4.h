@@ -258,6 +258,59 @@ GEMMA4_API gemma4_status gemma4_chat(gemma4_session *session, const gemma4_chat_
                                      const gemma4_chat_params *params, char **reply_out, char **thought_out,
                                      gemma4_generate_stats *stats);
 
+/* ---------------------------------------------------------------------------------------------- */
+/* Chat template and tool calls (no model needed)                                                  */
+/* ---------------------------------------------------------------------------------------------- */
+
+/*
+ * Conversations and tools are OpenAI-style JSON:
+ *   messages: [{"role":"system"|"developer"|"user"|"assistant"|"tool", "content": "text" | [parts],
+ *               "tool_calls": [{"id","type":"function","function":{"name","arguments"}}],
+ *               "tool_call_id", "name", "reasoning_content"}, ...]
+ *             parts: {"type":"text","text":...}, {"type":"image"}, {"type":"audio"}, {"type":"video"}
+ *   tools:    [{"type":"function","function":{"name","description","parameters": JSON Schema}}, ...]
+ */
+
+/* Flags for gemma4_chat_render. */
+#define GEMMA4_CHAT_ADD_GENERATION_PROMPT (1u << 0) /* end by opening the model's turn */
+#define GEMMA4_CHAT_ENABLE_THINKING (1u << 1)       /* <|think|>: the model reasons in a thought channel first */
+#define GEMMA4_CHAT_OMIT_BOS (1u << 2)              /* no leading "<bos>" (when the tokenizer adds BOS) */
+#define GEMMA4_CHAT_LLAMA_COMPAT                                                                                       \
+    (1u << 3)                               /* as llama.cpp's server: tool results become structured                   \
+                                               response:NAME{key:value} blocks (JSON content decoded) */
+#define GEMMA4_CHAT_MEDIA_ALIASES (1u << 4) /* OpenAI "image_url" / "input_audio" parts count as media */
+
+/*
+ * Renders a conversation with the Gemma 4 chat template: *prompt_out (free with gemma4_free) is
+ * byte for byte what the model's Jinja template gives (images/audio as <|image|> / <|audio|>
+ * placeholders). tools_json may be NULL. GEMMA4_ERR_INVALID_ARG with a message in errbuf when the
+ * JSON is malformed or the template cannot render it (no messages, a tool without "function", ...).
+ */
+GEMMA4_API gemma4_status gemma4_chat_render(const char *messages_json, const char *tools_json, unsigned flags,
+                                            char **prompt_out, char *errbuf, size_t errbuf_size);
+
+/* Flags for gemma4_toolcall_parse. */
+#define GEMMA4_TOOLCALL_THOUGHT_OPEN (1u << 0) /* the prompt ended inside "<|channel>thought\n" */
+
+/*
+ * Turns raw model output (text[0..text_len), may hold thoughts and <|tool_call>...<tool_call|>
+ * blocks) into an OpenAI assistant message, *message_json:
+ *   {"role":"assistant","content": text or null,"reasoning_content": thought (if any),
+ *    "tool_calls":[{"id":"call_0","type":"function","function":{"name":...,"arguments":"{...}"}}]}
+ * When tools_json is given, every call is checked against the declared tools (name declared,
+ * arguments valid for its JSON Schema); *violations_json (if not NULL) receives the findings, "[]"
+ * when there are none:
+ *   [{"tool_call_id":"call_0","name":"get_weather","pointer":"/unit",
+ *     "message":"\"kelvin\" is not one of [\"celsius\",\"fahrenheit\"]"}, ...]
+ * Returns GEMMA4_OK; GEMMA4_ERR_VALIDATION when there are violations (the message is still
+ * returned; errbuf summarises them); GEMMA4_ERR_FORMAT when the text breaks the format, with the
+ * byte position and what was expected in errbuf (nothing returned then); GEMMA4_ERR_INVALID_ARG
+ * for bad tools JSON. Free the outputs with gemma4_free.
+ */
+GEMMA4_API gemma4_status gemma4_toolcall_parse(const char *text, size_t text_len, const char *tools_json,
+                                               unsigned flags, char **message_json, char **violations_json,
+                                               char *errbuf, size_t errbuf_size);
+
 /* Frees memory the library returned (JSON text, token arrays). NULL is fine. */
 GEMMA4_API void gemma4_free(void *ptr);
 

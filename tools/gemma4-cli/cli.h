@@ -10,6 +10,7 @@ int cli_tokenize(int argc, char **argv);
 int cli_logits(int argc, char **argv);
 int cli_greedy(int argc, char **argv);
 int cli_bench(int argc, char **argv);
+int cli_toolcall(int argc, char **argv);
 
 /* Shared by run, chat and bench. */
 double cli_now_seconds(void);

@@ -19,6 +19,7 @@ static const cli_command k_commands[] = {
     {"chat", cli_chat, "interactive multi-turn chat"},
     {"bench", cli_bench, "measure prompt processing and generation speed (like llama-bench)"},
     {"info", cli_info, "print a GGUF file's metadata, tensors and what the engine makes of it"},
+    {"toolcall", cli_toolcall, "parse raw model output into an OpenAI message; check tool calls with --tools"},
     {"tokenize", cli_tokenize, "print the token ids of a text as JSON"},
     {"logits", cli_logits, "print the logits after a token sequence as JSON"},
     {"greedy", cli_greedy, "print the greedy continuation of a token sequence as JSON"},

@@ -59,4 +59,12 @@ gemma4_status g4_api_model_fail(gemma4_model *m, const g4_error *e);
  * history and the logits of the last token (or all, with all_logits). */
 gemma4_status g4_api_eval(gemma4_session *s, const int32_t *tokens, size_t n, bool all_logits);
 
+/* gemma4_sample with a mask hook (constrained decoding): the hook may set logits to -INFINITY. */
+gemma4_status g4_api_sample(gemma4_session *s, g4_logit_mask_fn mask, void *mask_user, int32_t *token_out);
+
+/* gemma4_generate with a mask hook applied before every sampling step. */
+gemma4_status g4_api_generate(gemma4_session *s, const int32_t *prompt, size_t n_prompt,
+                              const gemma4_generate_params *params, g4_logit_mask_fn mask, void *mask_user,
+                              gemma4_generate_stats *stats);
+
 #endif

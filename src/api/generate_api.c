@@ -13,6 +13,12 @@ static double now_seconds(void) {
 GEMMA4_API gemma4_status gemma4_generate(gemma4_session *s, const int32_t *prompt, size_t n_prompt,
                                          const gemma4_generate_params *params, gemma4_generate_stats *stats) {
     if (!s) return GEMMA4_ERR_INVALID_ARG;
+    return g4_api_generate(s, prompt, n_prompt, params, NULL, NULL, stats);
+}
+
+gemma4_status g4_api_generate(gemma4_session *s, const int32_t *prompt, size_t n_prompt,
+                              const gemma4_generate_params *params, g4_logit_mask_fn mask, void *mask_user,
+                              gemma4_generate_stats *stats) {
     gemma4_generate_params gp = params ? *params : (gemma4_generate_params){0};
     gemma4_generate_stats local = {0};
     gemma4_generate_stats *st = stats ? stats : &local;
@@ -37,7 +43,7 @@ GEMMA4_API gemma4_status gemma4_generate(gemma4_session *s, const int32_t *promp
     gemma4_status status = GEMMA4_OK;
     for (;;) {
         int32_t t;
-        status = gemma4_sample(s, &t);
+        status = g4_api_sample(s, mask, mask_user, &t);
         if (status != GEMMA4_OK) break;
         if (gemma4_token_is_eog(s->model, t)) {
             st->stop_reason = 0;

@@ -192,13 +192,18 @@ GEMMA4_API const float *gemma4_logits(gemma4_session *s, int32_t i) {
 
 GEMMA4_API gemma4_status gemma4_sample(gemma4_session *s, int32_t *token_out) {
     if (!s || !token_out) return GEMMA4_ERR_INVALID_ARG;
+    return g4_api_sample(s, NULL, NULL, token_out);
+}
+
+gemma4_status g4_api_sample(gemma4_session *s, g4_logit_mask_fn mask, void *mask_user, int32_t *token_out) {
     const float *row = gemma4_logits(s, -1);
     if (!row) return g4_fail(&s->err, GEMMA4_ERR_INVALID_ARG, "nothing to sample from: evaluate tokens first");
     /* The sampler modifies its input; the session keeps the model's logits readable. The copy goes
      * into the row itself only when it is the single kept row (decode), which nobody reads again. */
     float *work = (float *)row;
-    int32_t t = g4_sampler_sample(s->sampler, work, NULL, NULL);
-    if (t < 0) return g4_fail(&s->err, GEMMA4_ERR_INTERNAL, "the sampler found no allowed token");
+    int32_t t = g4_sampler_sample(s->sampler, work, mask, mask_user);
+    if (t < 0) return g4_fail(&s->err, mask ? GEMMA4_ERR_VALIDATION : GEMMA4_ERR_INTERNAL, "no token is allowed here%s",
+                              mask ? " (the constraint rejects every token)" : "");
     g4_sampler_accept(s->sampler, t);
     s->logits_count = 0;
     *token_out = t;

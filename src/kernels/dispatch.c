@@ -1,10 +1,15 @@
 /*
- * The kernel tables and the choice between them. Only the scalar table exists so far; SIMD tables
- * (kernels_avx2.c, kernels_neon.c) will add an entry here, picked by CPU feature.
+ * The kernel tables and the choice between them. The scalar table lives here; the SIMD tables
+ * (kernels_avx2.c, kernels_neon.c) are compiled only for their architecture (simd.h) and handed
+ * out only when core/cpu.h reports the features they were compiled for.
  */
 #include "kernels/dispatch.h"
 
+#include <string.h>
+
+#include "core/cpu.h"
 #include "kernels/ops.h"
+#include "kernels/simd.h"
 #include "kernels/vec_dot.h"
 
 static const g4_kernels k_scalar = {
@@ -37,7 +42,33 @@ const g4_kernels *g4_kernels_scalar(void) {
     return &k_scalar;
 }
 
+const g4_kernels *g4_kernels_by_name(const char *name) {
+    if (!name) return NULL;
+    const g4_cpu_features *cpu = g4_cpu_features_get();
+    (void)cpu; /* unused on architectures without SIMD tables */
+    if (strcmp(name, "scalar") == 0) return &k_scalar;
+#if defined(G4_HAVE_AVX2_KERNELS)
+    if (strcmp(name, "avx2") == 0) return cpu->x86_avx2 ? &g4_kernels_avx2_table : NULL;
+#endif
+#if defined(G4_HAVE_NEON_KERNELS)
+    if (strcmp(name, "neon") == 0) return cpu->arm_neon ? &g4_kernels_neon_table : NULL;
+    if (strcmp(name, "neon-dotprod") == 0) return cpu->arm_dotprod ? &g4_kernels_neon_dotprod_table : NULL;
+#endif
+    return NULL;
+}
+
+/* The CPU features are detected once (core/cpu.c), so this is a load and a few branches: cheap
+ * enough for g4_matmul to call on every matmul. */
 const g4_kernels *g4_kernels_best(void) {
+    const g4_cpu_features *cpu = g4_cpu_features_get();
+    (void)cpu;
+#if defined(G4_HAVE_AVX2_KERNELS)
+    if (cpu->x86_avx2) return &g4_kernels_avx2_table;
+#endif
+#if defined(G4_HAVE_NEON_KERNELS)
+    if (cpu->arm_dotprod) return &g4_kernels_neon_dotprod_table;
+    if (cpu->arm_neon) return &g4_kernels_neon_table;
+#endif
     return &k_scalar;
 }
 

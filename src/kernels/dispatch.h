@@ -6,7 +6,9 @@
  *   - act quantizers: byte-identical output to the scalar one (same scale, same ties-to-even
  *     rounding), so that the integer parts of the dot products can be compared exactly;
  *   - integer dot products (Q*): the integer block sums are exact in every table; the float
- *     combination may differ in order only, within 1e-6 relative of sum |terms| (tests state it);
+ *     combination may differ in order only, within 1e-6 relative of sum |terms| (tests state it).
+ *     The avx2, neon and neon-dotprod tables go further and add the terms in the scalar order, so
+ *     they return the scalar bits (tests/unit/test_kernels_simd.c checks it);
  *   - float dot products (F32/F16/BF16) and vector ops: within stated tolerances of the scalar ones.
  *
  * A table is immutable and static; picking one involves no mutable global state. The model keeps
@@ -36,7 +38,7 @@ typedef struct g4_dot_kernel {
 } g4_dot_kernel;
 
 typedef struct g4_kernels {
-    const char *name;                 /* "scalar", "avx2", "neon" */
+    const char *name;                 /* "scalar", "avx2", "neon", "neon-dotprod" */
     g4_dot_kernel dot[G4_TYPE_COUNT]; /* indexed by weight type */
 
     /* Vector ops with the ops.h contracts. */
@@ -50,8 +52,16 @@ typedef struct g4_kernels {
 /* The scalar reference table (always available). */
 const g4_kernels *g4_kernels_scalar(void);
 
-/* The fastest table this CPU runs. Pure function of the CPU: the same pointer on every call. */
+/* The fastest table this CPU runs. Pure function of the CPU: the same pointer on every call.
+ * x86-64: "avx2" when the CPU has AVX2+FMA+F16C (and the OS saves YMM state), else "scalar";
+ * AArch64: "neon-dotprod" when HWCAP reports dotprod, else "neon". Nothing needs AVX-512. */
 const g4_kernels *g4_kernels_best(void);
+
+/* The table called name ("scalar", "avx2", "neon", "neon-dotprod"), or NULL when the name is
+ * unknown or this build or CPU cannot run that table. For an explicit choice (the API layer
+ * honours the GEMMA4_KERNELS environment variable through this; kernels never read it) and for
+ * tests that hold every runnable table against the scalar one. */
+const g4_kernels *g4_kernels_by_name(const char *name);
 
 /* True when g4_matmul can use weights of type t (F32 F16 BF16 Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 Q2_K Q3_K
  * Q4_K Q5_K Q6_K). The model checks this when it binds weights; g4_matmul on any other type

@@ -311,6 +311,65 @@ GEMMA4_API gemma4_status gemma4_toolcall_parse(const char *text, size_t text_len
                                                unsigned flags, char **message_json, char **violations_json,
                                                char *errbuf, size_t errbuf_size);
 
+/* ---------------------------------------------------------------------------------------------- */
+/* Chat with tools: generation that returns parsed, validated tool calls                           */
+/* ---------------------------------------------------------------------------------------------- */
+
+typedef enum gemma4_tool_choice {
+    GEMMA4_TOOL_CHOICE_AUTO = 0, /* the model decides whether to call a tool */
+    GEMMA4_TOOL_CHOICE_REQUIRED  /* the answer is a call: the prompt ends with "<|tool_call>" (and "call:NAME{"
+                                    when tool_name is set) and the model writes the rest, so no thought
+                                    and no text come before the first call */
+} gemma4_tool_choice;
+
+typedef struct gemma4_chat_tools_params {
+    bool enable_thinking; /* let the model think first (<|think|>); the thought becomes reasoning_content */
+    /* Constrained decoding. Once the model opens a call, only tokens that keep it well formed and
+     * valid for its tool's schema can be sampled: a declared tool name, declared keys (each once,
+     * required ones before the call closes; undeclared keys only where additionalProperties
+     * allows them), enum / const values, the declared types and bounds (minLength, maxLength,
+     * minimum, maximum, minItems, maxItems, ...), nested objects and arrays. Outside calls the
+     * text is free except for what would break the output format (a stray closing marker, a new
+     * turn, invalid UTF-8, control tokens other than the thought and tool-call markers); the turn
+     * can only end outside a call. The keywords it cannot follow token by token (pattern, format,
+     * multipleOf, uniqueItems, not) are still checked afterwards and reported as violations. */
+    bool tools_strict;
+    gemma4_tool_choice tool_choice;
+    const char *tool_name; /* with GEMMA4_TOOL_CHOICE_REQUIRED: the function to call (NULL: any) */
+    bool one_call;         /* end the turn once the first call is complete (OpenAI's parallel_tool_calls: false) */
+    bool show_thinking;    /* on_token also receives the thought's text */
+    /* max_tokens as for gemma4_generate; on_token receives the answer's content as it is written
+     * (text outside thoughts and calls; piece may be empty for tokens that write none), never the
+     * calls themselves, which come back parsed. render_special is ignored. */
+    gemma4_generate_params generate;
+} gemma4_chat_tools_params;
+
+GEMMA4_API gemma4_chat_tools_params gemma4_chat_tools_default_params(void);
+
+/*
+ * One assistant turn of an agent conversation. messages_json and tools_json are the OpenAI-style
+ * JSON described above (tools_json may be NULL; assistant messages with tool_calls and "tool"
+ * results are rendered as Gemma 4 tool calls and structured tool responses). The conversation
+ * is rendered, the part of it already in the session's context is reused (as gemma4_chat does),
+ * the model generates until the end of its turn, and its output is parsed:
+ *   *message_json     the assistant message, as gemma4_toolcall_parse gives it:
+ *                     {"role":"assistant","content":...,"reasoning_content":...,"tool_calls":[...]}
+ *   *violations_json  (if not NULL) the calls' violations of their tools' schemas, "[]" if none
+ *   *raw_out          (if not NULL) the model's raw output, control tokens included (with the
+ *                     prompt's "<|tool_call>..." start under GEMMA4_TOOL_CHOICE_REQUIRED)
+ * Returns GEMMA4_OK; GEMMA4_ERR_VALIDATION when a call violates its schema (the message is still
+ * returned; the session's error text lists the first violation); GEMMA4_ERR_FORMAT when the
+ * output breaks the tool-call format (a call cut short by max_tokens, or malformed: *message_json
+ * is NULL, *raw_out is still set, the error text gives the byte and what was expected);
+ * GEMMA4_ERR_INVALID_ARG for bad JSON, tools_strict without tools, or a tool_name that is not
+ * declared; and the errors of gemma4_generate. Free the outputs with gemma4_free. The first
+ * strict call on a model indexes its vocabulary (once; shared by all sessions of the model).
+ */
+GEMMA4_API gemma4_status gemma4_chat_tools(gemma4_session *session, const char *messages_json,
+                                           const char *tools_json, const gemma4_chat_tools_params *params,
+                                           char **message_json, char **violations_json, char **raw_out,
+                                           gemma4_generate_stats *stats);
+
 /* Frees memory the library returned (JSON text, token arrays). NULL is fine. */
 GEMMA4_API void gemma4_free(void *ptr);
 

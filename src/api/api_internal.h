@@ -28,6 +28,9 @@ struct gemma4_model {
     g4_logger log;
     pthread_mutex_t err_lock;
     g4_error err;
+    pthread_mutex_t tools_lock;              /* guards tools_index */
+    struct g4_api_tools_index *tools_index;  /* the vocabulary as a trie for constrained tool calls,
+                                                built by the first strict gemma4_chat_tools */
 };
 
 struct gemma4_session {
@@ -66,5 +69,14 @@ gemma4_status g4_api_sample(gemma4_session *s, g4_logit_mask_fn mask, void *mask
 gemma4_status g4_api_generate(gemma4_session *s, const int32_t *prompt, size_t n_prompt,
                               const gemma4_generate_params *params, g4_logit_mask_fn mask, void *mask_user,
                               gemma4_generate_stats *stats);
+
+/* Tokenizes a rendered chat prompt (adding BOS) into *tokens (free()) and makes the cache hold the
+ * longest prefix of it that is already there, at least one token short of the whole (*keep);
+ * the caller evaluates tokens[*keep..*n). GEMMA4_ERR_CONTEXT_FULL when the prompt cannot fit. */
+gemma4_status g4_api_chat_prompt(gemma4_session *s, const char *prompt, size_t len, int32_t **tokens, size_t *n,
+                                 int32_t *keep);
+
+/* Frees a model's tools_index (chat_tools.c). */
+void g4_api_tools_index_free(struct g4_api_tools_index *ix);
 
 #endif

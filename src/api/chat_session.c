@@ -3,8 +3,9 @@
  *
  * The whole conversation is rendered with the Gemma 4 template each turn and tokenized; the part of
  * it that is already in the KV cache (the common token prefix) is kept, so a multi-turn chat only
- * evaluates what is new. The answer streams through the caller's callback with the thought channel
- * (<|channel>thought ... <channel|>) separated out.
+ * evaluates what is new (g4_api_chat_prompt, which gemma4_chat_tools shares). The answer streams
+ * through the caller's callback with the thought channel (<|channel>thought ... <channel|>)
+ * separated out.
  */
 #include <cjson/cJSON.h>
 #include <stdlib.h>
@@ -111,6 +112,24 @@ static int32_t reuse_prefix(gemma4_session *s, const int32_t *tokens, size_t n) 
     return 0;
 }
 
+gemma4_status g4_api_chat_prompt(gemma4_session *s, const char *prompt, size_t len, int32_t **tokens_out,
+                                 size_t *n_out, int32_t *keep) {
+    int32_t *tokens = NULL;
+    size_t n_tokens = 0;
+    *tokens_out = NULL;
+    gemma4_status st = g4_tokenize_alloc(s->model->vocab, prompt, len, true, true, &tokens, &n_tokens, &s->err);
+    if (st != GEMMA4_OK) return st;
+    if (n_tokens > (size_t)s->params.n_ctx) {
+        free(tokens);
+        return g4_fail(&s->err, GEMMA4_ERR_CONTEXT_FULL, "the conversation is %zu tokens; the context holds %d",
+                       n_tokens, (int)s->params.n_ctx);
+    }
+    *keep = reuse_prefix(s, tokens, n_tokens);
+    *tokens_out = tokens;
+    *n_out = n_tokens;
+    return GEMMA4_OK;
+}
+
 GEMMA4_API gemma4_status gemma4_chat(gemma4_session *s, const gemma4_chat_message *messages, size_t n_messages,
                                      const gemma4_chat_params *params, char **reply_out, char **thought_out,
                                      gemma4_generate_stats *stats) {
@@ -130,17 +149,11 @@ GEMMA4_API gemma4_status gemma4_chat(gemma4_session *s, const gemma4_chat_messag
     cJSON_Delete(msgs);
     if (st != GEMMA4_OK) return st;
 
-    int32_t *tokens = NULL;
+    int32_t *tokens = NULL, keep = 0;
     size_t n_tokens = 0;
-    st = g4_tokenize_alloc(vocab, prompt, prompt_len, true, true, &tokens, &n_tokens, &s->err);
+    st = g4_api_chat_prompt(s, prompt, prompt_len, &tokens, &n_tokens, &keep);
     free(prompt);
     if (st != GEMMA4_OK) return st;
-    if (n_tokens > (size_t)s->params.n_ctx) {
-        free(tokens);
-        return g4_fail(&s->err, GEMMA4_ERR_CONTEXT_FULL, "the conversation is %zu tokens; the context holds %d",
-                       n_tokens, (int)s->params.n_ctx);
-    }
-    int32_t keep = reuse_prefix(s, tokens, n_tokens);
 
     chat_stream cs = {.params = &cp,
                       .channel_open = g4_vocab_find(vocab, "<|channel>", 10),

@@ -30,6 +30,8 @@ GEMMA4_API void gemma4_model_free(gemma4_model *m) {
     g4_vocab_free(m->vocab);
     g4_model_free(m->model);
     g4_gguf_close(m->gguf);
+    g4_api_tools_index_free(m->tools_index);
+    pthread_mutex_destroy(&m->tools_lock);
     pthread_mutex_destroy(&m->err_lock);
     free(m);
 }
@@ -52,6 +54,7 @@ GEMMA4_API gemma4_status gemma4_model_load(const char *path, const gemma4_model_
         return st;
     }
     pthread_mutex_init(&m->err_lock, NULL);
+    pthread_mutex_init(&m->tools_lock, NULL);
     m->log = (g4_logger){p.log_fn, p.log_user, p.log_level};
 
     st = g4_gguf_open(path, &m->gguf, &err);

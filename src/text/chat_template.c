@@ -10,6 +10,8 @@
  */
 #include "text/chat_template.h"
 
+#include "core/strbuf.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -17,48 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---------------------------------------------------------------------------------------------- */
-/* Growable output text                                                                            */
-/* ---------------------------------------------------------------------------------------------- */
-
-typedef struct sbuf {
-    char *p;
-    size_t n, cap;
-    bool oom;
-} sbuf;
-
-static void sb_put(sbuf *b, const void *s, size_t n) {
-    if (b->oom || n == 0) return;
-    if (n > SIZE_MAX / 4 - b->n) {
-        b->oom = true;
-        return;
-    }
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->n + n + 1) cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-}
-
-static void sb_puts(sbuf *b, const char *s) {
-    sb_put(b, s, strlen(s));
-}
-
-static void sb_free(sbuf *b) {
-    free(b->p);
-    b->p = NULL;
-    b->n = b->cap = 0;
-}
 
 /* ---------------------------------------------------------------------------------------------- */
 /* UTF-8                                                                                           */
@@ -92,7 +52,7 @@ static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp) {
     return len;
 }
 
-static void utf8_encode(sbuf *b, uint32_t cp) {
+static void utf8_encode(g4_strbuf *b, uint32_t cp) {
     unsigned char u[4];
     size_t n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
     static const unsigned char lead[5] = {0, 0x00, 0xC0, 0xE0, 0xF0};
@@ -101,7 +61,7 @@ static void utf8_encode(sbuf *b, uint32_t cp) {
         cp >>= 6;
     }
     u[0] = (unsigned char)(lead[n] | cp);
-    sb_put(b, u, n);
+    g4_strbuf_put(b, u, n);
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -170,7 +130,7 @@ static bool jp_hex4(jparser *p, uint32_t *out) {
 }
 
 /* Parses a string at p->i (on the opening quote) into b (NUL-terminated). */
-static bool jp_string(jparser *p, sbuf *b) {
+static bool jp_string(jparser *p, g4_strbuf *b) {
     p->i++;
     for (;;) {
         if (p->i >= p->n) return jp_error(p, "'\"' to close the string");
@@ -178,7 +138,7 @@ static bool jp_string(jparser *p, sbuf *b) {
         if (c == '"') {
             p->i++;
             if (!b->p) { /* an empty string still needs a buffer */
-                sb_put(b, "", 1);
+                g4_strbuf_put(b, "", 1);
                 b->n = 0;
             }
             return true;
@@ -221,7 +181,7 @@ static bool jp_string(jparser *p, sbuf *b) {
                 return jp_error(p, "one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u");
             }
             if (simple) {
-                sb_puts(b, simple);
+                g4_strbuf_puts(b, simple);
                 continue;
             }
             uint32_t cp;
@@ -253,7 +213,7 @@ static bool jp_string(jparser *p, sbuf *b) {
         uint32_t cp;
         size_t len = utf8_decode(p->s + p->i, p->n - p->i, &cp);
         if (len == 0) return jp_error(p, "valid UTF-8");
-        sb_put(b, p->s + p->i, len);
+        g4_strbuf_put(b, p->s + p->i, len);
         p->i += len;
     }
 }
@@ -322,7 +282,7 @@ static cJSON *jp_container(jparser *p, bool is_object) {
         p->depth--;
         return c;
     }
-    sbuf key = {0};
+    g4_strbuf key = {0};
     for (;;) {
         if (is_object) {
             jp_ws(p);
@@ -351,7 +311,7 @@ static cJSON *jp_container(jparser *p, bool is_object) {
             added = cJSON_ReplaceItemInObjectCaseSensitive(c, key.p, v);
         else
             added = cJSON_AddItemToObject(c, key.p, v);
-        sb_free(&key);
+        g4_strbuf_free(&key);
         if (!added) {
             cJSON_Delete(v);
             jp_nomem(p);
@@ -371,7 +331,7 @@ static cJSON *jp_container(jparser *p, bool is_object) {
         goto fail;
     }
 fail:
-    sb_free(&key);
+    g4_strbuf_free(&key);
     cJSON_Delete(c);
     return NULL;
 }
@@ -383,13 +343,13 @@ static cJSON *jp_value(jparser *p) {
     if (c == '{') return jp_container(p, true);
     if (c == '[') return jp_container(p, false);
     if (c == '"') {
-        sbuf b = {0};
+        g4_strbuf b = {0};
         if (!jp_string(p, &b)) {
-            sb_free(&b);
+            g4_strbuf_free(&b);
             return NULL;
         }
         cJSON *item = b.oom ? NULL : cJSON_CreateString(b.p);
-        sb_free(&b);
+        g4_strbuf_free(&b);
         return item ? item : jp_nomem(p);
     }
     if (jp_match(p, "true")) return cJSON_CreateTrue();
@@ -478,10 +438,10 @@ static bool py_truthy(const cJSON *v) {
 
 /* repr(float): the shortest digits that read back to the same double, printed fixed for
  * 1e-4 <= |x| < 1e16 (with ".0" when integral) and as d.ddde+XX otherwise. */
-static void py_float(sbuf *b, double x) {
-    if (isnan(x)) return sb_puts(b, "nan");
-    if (isinf(x)) return sb_puts(b, x < 0 ? "-inf" : "inf");
-    if (x == 0) return sb_puts(b, signbit(x) ? "-0.0" : "0.0");
+static void py_float(g4_strbuf *b, double x) {
+    if (isnan(x)) return g4_strbuf_puts(b, "nan");
+    if (isinf(x)) return g4_strbuf_puts(b, x < 0 ? "-inf" : "inf");
+    if (x == 0) return g4_strbuf_puts(b, signbit(x) ? "-0.0" : "0.0");
     char e[40];
     for (int prec = 0; prec < 17; prec++) {
         snprintf(e, sizeof e, "%.*e", prec, x);
@@ -489,7 +449,7 @@ static void py_float(sbuf *b, double x) {
     }
     /* e is "[-]d[.ddd]e[+-]XX" */
     const char *q = e;
-    if (*q == '-') sb_put(b, q++, 1);
+    if (*q == '-') g4_strbuf_put(b, q++, 1);
     char digits[24];
     size_t nd = 0;
     for (; *q && *q != 'e'; q++)
@@ -498,42 +458,42 @@ static void py_float(sbuf *b, double x) {
     int decpt = exp10 + 1;
     if (decpt > -4 && decpt <= 16) {
         if (decpt <= 0) {
-            sb_puts(b, "0.");
-            for (int k = 0; k < -decpt; k++) sb_put(b, "0", 1);
-            sb_put(b, digits, nd);
+            g4_strbuf_puts(b, "0.");
+            for (int k = 0; k < -decpt; k++) g4_strbuf_put(b, "0", 1);
+            g4_strbuf_put(b, digits, nd);
         } else if ((size_t)decpt >= nd) {
-            sb_put(b, digits, nd);
-            for (size_t k = nd; k < (size_t)decpt; k++) sb_put(b, "0", 1);
-            sb_puts(b, ".0");
+            g4_strbuf_put(b, digits, nd);
+            for (size_t k = nd; k < (size_t)decpt; k++) g4_strbuf_put(b, "0", 1);
+            g4_strbuf_puts(b, ".0");
         } else {
-            sb_put(b, digits, (size_t)decpt);
-            sb_put(b, ".", 1);
-            sb_put(b, digits + decpt, nd - (size_t)decpt);
+            g4_strbuf_put(b, digits, (size_t)decpt);
+            g4_strbuf_put(b, ".", 1);
+            g4_strbuf_put(b, digits + decpt, nd - (size_t)decpt);
         }
     } else {
-        sb_put(b, digits, 1);
+        g4_strbuf_put(b, digits, 1);
         if (nd > 1) {
-            sb_put(b, ".", 1);
-            sb_put(b, digits + 1, nd - 1);
+            g4_strbuf_put(b, ".", 1);
+            g4_strbuf_put(b, digits + 1, nd - 1);
         }
         char ex[16];
         snprintf(ex, sizeof ex, "e%c%02d", exp10 < 0 ? '-' : '+', exp10 < 0 ? -exp10 : exp10);
-        sb_puts(b, ex);
+        g4_strbuf_puts(b, ex);
     }
 }
 
-static void py_number(sbuf *b, const cJSON *v) {
+static void py_number(g4_strbuf *b, const cJSON *v) {
     if (jtype(v) == cJSON_Raw) {
         const char *lit = v->valuestring;
         if (raw_is_float(lit)) return py_float(b, strtod(lit, NULL));
-        if (strcmp(lit, "-0") == 0) return sb_puts(b, "0");
-        return sb_puts(b, lit); /* Python ints are exact at any size */
+        if (strcmp(lit, "-0") == 0) return g4_strbuf_puts(b, "0");
+        return g4_strbuf_puts(b, lit); /* Python ints are exact at any size */
     }
     double d = v->valuedouble;
     if (d == floor(d) && fabs(d) < 9007199254740992.0) {
         char t[32];
         snprintf(t, sizeof t, "%.0f", d == 0 ? 0.0 : d);
-        return sb_puts(b, t);
+        return g4_strbuf_puts(b, t);
     }
     py_float(b, d);
 }
@@ -555,9 +515,9 @@ static bool py_isprintable(uint32_t c) {
     return true;
 }
 
-static void py_repr_str(sbuf *b, const char *s) {
+static void py_repr_str(g4_strbuf *b, const char *s) {
     char quote = (strchr(s, '\'') && !strchr(s, '"')) ? '"' : '\'';
-    sb_put(b, &quote, 1);
+    g4_strbuf_put(b, &quote, 1);
     const unsigned char *u = (const unsigned char *)s;
     size_t n = strlen(s);
     for (size_t i = 0; i < n;) {
@@ -567,15 +527,15 @@ static void py_repr_str(sbuf *b, const char *s) {
         char esc[16];
         if (cp == '\\' || cp == (uint32_t)quote) {
             esc[0] = '\\', esc[1] = (char)cp;
-            sb_put(b, esc, 2);
+            g4_strbuf_put(b, esc, 2);
         } else if (cp == '\t')
-            sb_puts(b, "\\t");
+            g4_strbuf_puts(b, "\\t");
         else if (cp == '\n')
-            sb_puts(b, "\\n");
+            g4_strbuf_puts(b, "\\n");
         else if (cp == '\r')
-            sb_puts(b, "\\r");
+            g4_strbuf_puts(b, "\\r");
         else if (py_isprintable(cp))
-            sb_put(b, u + i, len);
+            g4_strbuf_put(b, u + i, len);
         else {
             if (cp < 0x100)
                 snprintf(esc, sizeof esc, "\\x%02x", cp);
@@ -583,52 +543,52 @@ static void py_repr_str(sbuf *b, const char *s) {
                 snprintf(esc, sizeof esc, "\\u%04x", cp);
             else
                 snprintf(esc, sizeof esc, "\\U%08x", cp);
-            sb_puts(b, esc);
+            g4_strbuf_puts(b, esc);
         }
         i += len;
     }
-    sb_put(b, &quote, 1);
+    g4_strbuf_put(b, &quote, 1);
 }
 
-static void py_repr(sbuf *b, const cJSON *v);
+static void py_repr(g4_strbuf *b, const cJSON *v);
 
-static void py_str(sbuf *b, const cJSON *v) {
+static void py_str(g4_strbuf *b, const cJSON *v) {
     switch (jtype(v)) {
     case cJSON_Invalid:
         return; /* Undefined prints as nothing */
     case cJSON_NULL:
-        return sb_puts(b, "None");
+        return g4_strbuf_puts(b, "None");
     case cJSON_True:
-        return sb_puts(b, "True");
+        return g4_strbuf_puts(b, "True");
     case cJSON_False:
-        return sb_puts(b, "False");
+        return g4_strbuf_puts(b, "False");
     case cJSON_Number:
     case cJSON_Raw:
         return py_number(b, v);
     case cJSON_String:
-        return sb_puts(b, v->valuestring);
+        return g4_strbuf_puts(b, v->valuestring);
     default:
         return py_repr(b, v);
     }
 }
 
-static void py_repr(sbuf *b, const cJSON *v) {
+static void py_repr(g4_strbuf *b, const cJSON *v) {
     switch (jtype(v)) {
     case cJSON_String:
         return py_repr_str(b, v->valuestring);
     case cJSON_Array:
     case cJSON_Object: {
         bool obj = is_obj(v);
-        sb_put(b, obj ? "{" : "[", 1);
+        g4_strbuf_put(b, obj ? "{" : "[", 1);
         for (const cJSON *c = v->child; c; c = c->next) {
-            if (c != v->child) sb_puts(b, ", ");
+            if (c != v->child) g4_strbuf_puts(b, ", ");
             if (obj) {
                 py_repr_str(b, c->string);
-                sb_puts(b, ": ");
+                g4_strbuf_puts(b, ": ");
             }
             py_repr(b, c);
         }
-        sb_put(b, obj ? "}" : "]", 1);
+        g4_strbuf_put(b, obj ? "}" : "]", 1);
         return;
     }
     default:
@@ -658,10 +618,10 @@ static void py_strip(const char *s, size_t n, size_t *start, size_t *len) {
     *len = z - a;
 }
 
-static void put_stripped(sbuf *b, const char *s, size_t n) {
+static void put_stripped(g4_strbuf *b, const char *s, size_t n) {
     size_t a, len;
     py_strip(s, n, &a, &len);
-    sb_put(b, s + a, len);
+    g4_strbuf_put(b, s + a, len);
 }
 
 static void ascii_upper(char *s, size_t n) {
@@ -709,7 +669,7 @@ static const cJSON **dictsort(const cJSON *obj, size_t *count) {
 enum prev_type { PREV_NONE, PREV_THINK, PREV_TOOL, PREV_TOOL_CALL, PREV_TOOL_RESPONSE, PREV_MEDIA };
 
 typedef struct render_ctx {
-    sbuf out;
+    g4_strbuf out;
     unsigned flags;
     g4_error *err;
     bool failed;
@@ -739,20 +699,20 @@ static bool nomem(render_ctx *c) {
 
 /* The elements a Jinja for-loop visits: list items, a string's characters, a mapping's keys.
  * Each is printed with str() into `item` for the callback. Other values cannot be iterated. */
-typedef bool (*iter_fn)(render_ctx *c, sbuf *dst, const char *s, size_t n, bool first, void *user);
+typedef bool (*iter_fn)(render_ctx *c, g4_strbuf *dst, const char *s, size_t n, bool first, void *user);
 
-static bool py_iter_str(render_ctx *c, sbuf *dst, const cJSON *v, iter_fn fn, void *user, const char *where) {
+static bool py_iter_str(render_ctx *c, g4_strbuf *dst, const cJSON *v, iter_fn fn, void *user, const char *where) {
     bool first = true;
     if (is_arr(v) || is_obj(v)) {
         for (const cJSON *e = v->child; e; e = e->next) {
-            sbuf item = {0};
+            g4_strbuf item = {0};
             if (is_obj(v))
-                sb_puts(&item, e->string);
+                g4_strbuf_puts(&item, e->string);
             else
                 py_str(&item, e);
-            if (item.oom) return sb_free(&item), nomem(c);
+            if (item.oom) return g4_strbuf_free(&item), nomem(c);
             bool ok = fn(c, dst, item.p ? item.p : "", item.n, first, user);
-            sb_free(&item);
+            g4_strbuf_free(&item);
             if (!ok) return false;
             first = false;
         }
@@ -776,57 +736,57 @@ static bool py_iter_str(render_ctx *c, sbuf *dst, const cJSON *v, iter_fn fn, vo
 }
 
 /* <|"|>item<|"|> joined with ',' (the template's required:[...] lists). */
-static bool put_quoted_item(render_ctx *c, sbuf *dst, const char *s, size_t n, bool first, void *user) {
+static bool put_quoted_item(render_ctx *c, g4_strbuf *dst, const char *s, size_t n, bool first, void *user) {
     (void)c;
     bool upper = user != NULL;
-    if (!first) sb_put(dst, ",", 1);
-    sb_puts(dst, "<|\"|>");
+    if (!first) g4_strbuf_put(dst, ",", 1);
+    g4_strbuf_puts(dst, "<|\"|>");
     size_t at = dst->n;
-    sb_put(dst, s, n);
+    g4_strbuf_put(dst, s, n);
     if (upper && !dst->oom) ascii_upper(dst->p + at, n);
-    sb_puts(dst, "<|\"|>");
+    g4_strbuf_puts(dst, "<|\"|>");
     return true;
 }
 
 /* format_argument(argument, escape_keys) */
-static bool format_argument(render_ctx *c, sbuf *b, const cJSON *v, bool escape_keys) {
+static bool format_argument(render_ctx *c, g4_strbuf *b, const cJSON *v, bool escape_keys) {
     switch (jtype(v)) {
     case cJSON_String:
-        sb_puts(b, "<|\"|>");
-        sb_puts(b, v->valuestring);
-        sb_puts(b, "<|\"|>");
+        g4_strbuf_puts(b, "<|\"|>");
+        g4_strbuf_puts(b, v->valuestring);
+        g4_strbuf_puts(b, "<|\"|>");
         return true;
     case cJSON_True:
-        sb_puts(b, "true");
+        g4_strbuf_puts(b, "true");
         return true;
     case cJSON_False:
-        sb_puts(b, "false");
+        g4_strbuf_puts(b, "false");
         return true;
     case cJSON_Object: {
         size_t n;
         const cJSON **kv = dictsort(v, &n);
         if (!kv) return nomem(c);
-        sb_put(b, "{", 1);
+        g4_strbuf_put(b, "{", 1);
         for (size_t i = 0; i < n; i++) {
-            if (i) sb_put(b, ",", 1);
-            if (escape_keys) sb_puts(b, "<|\"|>");
-            sb_puts(b, kv[i]->string);
-            if (escape_keys) sb_puts(b, "<|\"|>");
-            sb_put(b, ":", 1);
+            if (i) g4_strbuf_put(b, ",", 1);
+            if (escape_keys) g4_strbuf_puts(b, "<|\"|>");
+            g4_strbuf_puts(b, kv[i]->string);
+            if (escape_keys) g4_strbuf_puts(b, "<|\"|>");
+            g4_strbuf_put(b, ":", 1);
             if (!format_argument(c, b, kv[i], escape_keys)) return free(kv), false;
         }
-        sb_put(b, "}", 1);
+        g4_strbuf_put(b, "}", 1);
         free(kv);
         return true;
     }
     case cJSON_Array:
     case cJSON_Invalid: /* Undefined passes Jinja's "sequence" test and iterates as empty */
-        sb_put(b, "[", 1);
+        g4_strbuf_put(b, "[", 1);
         for (const cJSON *e = v ? v->child : NULL; e; e = e->next) {
-            if (e != v->child) sb_put(b, ",", 1);
+            if (e != v->child) g4_strbuf_put(b, ",", 1);
             if (!format_argument(c, b, e, escape_keys)) return false;
         }
-        sb_put(b, "]", 1);
+        g4_strbuf_put(b, "]", 1);
         return true;
     default:
         py_str(b, v);
@@ -835,76 +795,76 @@ static bool format_argument(render_ctx *c, sbuf *b, const cJSON *v, bool escape_
 }
 
 /* str(value) | upper into a fresh buffer. */
-static bool upper_str(render_ctx *c, sbuf *t, const cJSON *v) {
+static bool upper_str(render_ctx *c, g4_strbuf *t, const cJSON *v) {
     py_str(t, v);
     if (t->oom) return nomem(c);
     if (t->p) ascii_upper(t->p, t->n);
     return true;
 }
 
-static bool t_eq(const sbuf *t, const char *s) {
+static bool t_eq(const g4_strbuf *t, const char *s) {
     return t->p ? strcmp(t->p, s) == 0 : s[0] == '\0';
 }
 
-static void comma(sbuf *b, bool *add_comma) {
+static void comma(g4_strbuf *b, bool *add_comma) {
     if (*add_comma)
-        sb_put(b, ",", 1);
+        g4_strbuf_put(b, ",", 1);
     else
         *add_comma = true;
 }
 
-static bool format_parameters(render_ctx *c, sbuf *b, const cJSON *properties);
+static bool format_parameters(render_ctx *c, g4_strbuf *b, const cJSON *properties);
 
 /* The items:{...} block of an ARRAY parameter. */
-static bool format_items(render_ctx *c, sbuf *b, const cJSON *items) {
+static bool format_items(render_ctx *c, g4_strbuf *b, const cJSON *items) {
     size_t n;
     const cJSON **kv = dictsort(items, &n);
     if (!kv) return nomem(c);
     bool ok = true, first = true;
-    sb_puts(b, "items:{");
+    g4_strbuf_puts(b, "items:{");
     for (size_t i = 0; ok && i < n; i++) {
         const cJSON *iv = kv[i];
         const char *ik = iv->string;
         if (is_none(iv)) continue;
-        if (!first) sb_put(b, ",", 1);
+        if (!first) g4_strbuf_put(b, ",", 1);
         first = false;
         if (!strcmp(ik, "properties")) {
-            sb_puts(b, "properties:{");
+            g4_strbuf_puts(b, "properties:{");
             if (is_obj(iv)) ok = format_parameters(c, b, iv);
-            sb_put(b, "}", 1);
+            g4_strbuf_put(b, "}", 1);
         } else if (!strcmp(ik, "required")) {
-            sb_puts(b, "required:[");
+            g4_strbuf_puts(b, "required:[");
             ok = py_iter_str(c, b, iv, put_quoted_item, NULL, "items.required");
-            sb_put(b, "]", 1);
+            g4_strbuf_put(b, "]", 1);
         } else if (!strcmp(ik, "type")) {
-            sb_puts(b, "type:");
+            g4_strbuf_puts(b, "type:");
             if (is_str(iv)) {
-                sbuf t = {0};
+                g4_strbuf t = {0};
                 ok = upper_str(c, &t, iv);
-                sb_puts(b, "<|\"|>");
-                sb_put(b, t.p, t.n);
-                sb_puts(b, "<|\"|>");
-                sb_free(&t);
+                g4_strbuf_puts(b, "<|\"|>");
+                g4_strbuf_put(b, t.p, t.n);
+                g4_strbuf_puts(b, "<|\"|>");
+                g4_strbuf_free(&t);
             } else if (is_arr(iv) || is_obj(iv)) {
-                sb_put(b, "[", 1);
+                g4_strbuf_put(b, "[", 1);
                 ok = py_iter_str(c, b, iv, put_quoted_item, (void *)1, "items.type");
-                sb_put(b, "]", 1);
+                g4_strbuf_put(b, "]", 1);
             } else {
                 ok = fail(c, "an array schema's items.type is neither a string nor a list");
             }
         } else {
-            sb_puts(b, ik);
-            sb_put(b, ":", 1);
+            g4_strbuf_puts(b, ik);
+            g4_strbuf_put(b, ":", 1);
             ok = format_argument(c, b, iv, true);
         }
     }
-    sb_put(b, "}", 1);
+    g4_strbuf_put(b, "}", 1);
     free(kv);
     return ok;
 }
 
 /* format_parameters(properties): every property except the schema's own keywords. */
-static bool format_parameters(render_ctx *c, sbuf *b, const cJSON *properties) {
+static bool format_parameters(render_ctx *c, g4_strbuf *b, const cJSON *properties) {
     static const char *const standard_keys[] = {"description", "type", "properties", "required", "nullable"};
     if (!is_obj(properties)) return fail(c, "a schema's properties is not an object");
     size_t n;
@@ -918,19 +878,19 @@ static bool format_parameters(render_ctx *c, sbuf *b, const cJSON *properties) {
         for (size_t s = 0; s < sizeof standard_keys / sizeof *standard_keys; s++)
             if (!strcmp(key, standard_keys[s])) standard = true;
         if (standard) continue;
-        if (found_first) sb_put(b, ",", 1);
+        if (found_first) g4_strbuf_put(b, ",", 1);
         found_first = true;
-        sb_puts(b, key);
-        sb_puts(b, ":{");
+        g4_strbuf_puts(b, key);
+        g4_strbuf_puts(b, ":{");
         bool add_comma = false;
         const cJSON *desc = jget(value, "description");
         if (py_truthy(desc)) {
-            sb_puts(b, "description:<|\"|>");
+            g4_strbuf_puts(b, "description:<|\"|>");
             py_str(b, desc);
-            sb_puts(b, "<|\"|>");
+            g4_strbuf_puts(b, "<|\"|>");
             add_comma = true;
         }
-        sbuf type = {0};
+        g4_strbuf type = {0};
         if (!upper_str(c, &type, jget(value, "type"))) {
             ok = false;
             break;
@@ -939,7 +899,7 @@ static bool format_parameters(render_ctx *c, sbuf *b, const cJSON *properties) {
             const cJSON *en = jget(value, "enum");
             if (py_truthy(en)) {
                 comma(b, &add_comma);
-                sb_puts(b, "enum:");
+                g4_strbuf_puts(b, "enum:");
                 ok = format_argument(c, b, en, true);
             }
         } else if (t_eq(&type, "ARRAY")) {
@@ -951,30 +911,30 @@ static bool format_parameters(render_ctx *c, sbuf *b, const cJSON *properties) {
         }
         if (ok && py_truthy(jget(value, "nullable"))) {
             comma(b, &add_comma);
-            sb_puts(b, "nullable:true");
+            g4_strbuf_puts(b, "nullable:true");
         }
         if (ok && t_eq(&type, "OBJECT")) {
             const cJSON *props = jget(value, "properties");
             const cJSON *target = is_obj(props) ? props : is_obj(value) ? value : NULL;
             if (target) {
                 comma(b, &add_comma);
-                sb_puts(b, "properties:{");
+                g4_strbuf_puts(b, "properties:{");
                 ok = format_parameters(c, b, target);
-                sb_put(b, "}", 1);
+                g4_strbuf_put(b, "}", 1);
             }
             const cJSON *req = jget(value, "required");
             if (ok && py_truthy(req)) {
                 comma(b, &add_comma);
-                sb_puts(b, "required:[");
+                g4_strbuf_puts(b, "required:[");
                 ok = py_iter_str(c, b, req, put_quoted_item, NULL, "required");
-                sb_put(b, "]", 1);
+                g4_strbuf_put(b, "]", 1);
             }
         }
         comma(b, &add_comma);
-        sb_puts(b, "type:<|\"|>");
-        sb_put(b, type.p, type.n);
-        sb_puts(b, "<|\"|>}");
-        sb_free(&type);
+        g4_strbuf_puts(b, "type:<|\"|>");
+        g4_strbuf_put(b, type.p, type.n);
+        g4_strbuf_puts(b, "<|\"|>}");
+        g4_strbuf_free(&type);
     }
     free(kv);
     return ok;
@@ -1000,75 +960,75 @@ static bool format_function_declaration(render_ctx *c, const cJSON *tool, size_t
     const cJSON *fn = jget(tool, "function");
     if (!fn)
         return fail(c, "tools[%zu] has no \"function\" (tools are {\"type\":\"function\",\"function\":{...}})", index);
-    sbuf d = {0};
+    g4_strbuf d = {0};
     bool ok = true;
-    sb_puts(&d, "declaration:");
+    g4_strbuf_puts(&d, "declaration:");
     py_str(&d, jget(fn, "name"));
-    sb_puts(&d, "{description:<|\"|>");
+    g4_strbuf_puts(&d, "{description:<|\"|>");
     py_str(&d, jget(fn, "description"));
-    sb_puts(&d, "<|\"|>");
+    g4_strbuf_puts(&d, "<|\"|>");
     const cJSON *params = jget(fn, "parameters");
     if (py_truthy(params)) {
-        sb_puts(&d, ",parameters:{");
+        g4_strbuf_puts(&d, ",parameters:{");
         const cJSON *props = jget(params, "properties");
         if (py_truthy(props)) {
-            sb_puts(&d, "properties:{");
+            g4_strbuf_puts(&d, "properties:{");
             ok = format_parameters(c, &d, props);
-            sb_puts(&d, "},");
+            g4_strbuf_puts(&d, "},");
         }
         const cJSON *req = jget(params, "required");
         if (ok && py_truthy(req)) {
-            sb_puts(&d, "required:[");
+            g4_strbuf_puts(&d, "required:[");
             ok = py_iter_str(c, &d, req, put_quoted_item, NULL, "parameters.required");
-            sb_puts(&d, "],");
+            g4_strbuf_puts(&d, "],");
         }
         const cJSON *type = jget(params, "type");
         if (ok && py_truthy(type)) {
-            sbuf t = {0};
+            g4_strbuf t = {0};
             ok = upper_str(c, &t, type);
-            sb_puts(&d, "type:<|\"|>");
-            sb_put(&d, t.p, t.n);
-            sb_puts(&d, "<|\"|>}");
-            sb_free(&t);
+            g4_strbuf_puts(&d, "type:<|\"|>");
+            g4_strbuf_put(&d, t.p, t.n);
+            g4_strbuf_puts(&d, "<|\"|>}");
+            g4_strbuf_free(&t);
         }
     }
     bool has_response = false;
     if (ok) ok = py_contains_response(c, fn, &has_response);
     if (ok && has_response) {
         const cJSON *rd = jget(fn, "response");
-        sb_puts(&d, ",response:{");
+        g4_strbuf_puts(&d, ",response:{");
         const cJSON *desc = jget(rd, "description");
         if (py_truthy(desc)) {
-            sb_puts(&d, "description:<|\"|>");
+            g4_strbuf_puts(&d, "description:<|\"|>");
             py_str(&d, desc);
-            sb_puts(&d, "<|\"|>,");
+            g4_strbuf_puts(&d, "<|\"|>,");
         }
-        sbuf t = {0};
+        g4_strbuf t = {0};
         ok = upper_str(c, &t, jget(rd, "type"));
         if (ok && t_eq(&t, "OBJECT")) {
-            sb_puts(&d, "type:<|\"|>");
-            sb_put(&d, t.p, t.n);
-            sb_puts(&d, "<|\"|>}");
+            g4_strbuf_puts(&d, "type:<|\"|>");
+            g4_strbuf_put(&d, t.p, t.n);
+            g4_strbuf_puts(&d, "<|\"|>}");
         }
-        sb_free(&t);
+        g4_strbuf_free(&t);
     }
-    sb_put(&d, "}", 1);
+    g4_strbuf_put(&d, "}", 1);
     if (d.oom) ok = nomem(c);
     if (ok) put_stripped(&c->out, d.p, d.n);
-    sb_free(&d);
+    g4_strbuf_free(&d);
     return ok;
 }
 
 /* strip_thinking(text): drops every "<|channel>...<channel|>" span, then trims. */
-static void strip_thinking(sbuf *out, const char *text) {
+static void strip_thinking(g4_strbuf *out, const char *text) {
     static const char open[] = "<|channel>", close[] = "<channel|>";
-    sbuf r = {0};
+    g4_strbuf r = {0};
     const char *part = text;
     for (;;) {
         const char *end = strstr(part, close);
         size_t len = end ? (size_t)(end - part) : strlen(part);
         const char *o = memmem(part, len, open, sizeof open - 1);
-        sb_put(&r, part, o ? (size_t)(o - part) : len);
+        g4_strbuf_put(&r, part, o ? (size_t)(o - part) : len);
         if (!end) break;
         part = end + sizeof close - 1;
     }
@@ -1076,42 +1036,42 @@ static void strip_thinking(sbuf *out, const char *text) {
         out->oom = true;
     else if (r.p)
         put_stripped(out, r.p, r.n);
-    sb_free(&r);
+    g4_strbuf_free(&r);
 }
 
 /* format_tool_response_block(tool_name, response): response is a value, or text when `text` is set. */
 static bool format_tool_response_block(render_ctx *c, const char *name, const cJSON *response, const char *text) {
-    sbuf *b = &c->out;
-    sb_puts(b, "<|tool_response>");
+    g4_strbuf *b = &c->out;
+    g4_strbuf_puts(b, "<|tool_response>");
     if (!text && is_obj(response)) {
-        sb_puts(b, "response:");
-        sb_puts(b, name);
-        sb_put(b, "{", 1);
+        g4_strbuf_puts(b, "response:");
+        g4_strbuf_puts(b, name);
+        g4_strbuf_put(b, "{", 1);
         size_t n;
         const cJSON **kv = dictsort(response, &n);
         if (!kv) return nomem(c);
         for (size_t i = 0; i < n; i++) {
-            sb_puts(b, kv[i]->string);
-            sb_put(b, ":", 1);
+            g4_strbuf_puts(b, kv[i]->string);
+            g4_strbuf_put(b, ":", 1);
             if (!format_argument(c, b, kv[i], false)) return free(kv), false;
-            if (i + 1 < n) sb_put(b, ",", 1);
+            if (i + 1 < n) g4_strbuf_put(b, ",", 1);
         }
         free(kv);
-        sb_put(b, "}", 1);
+        g4_strbuf_put(b, "}", 1);
     } else {
-        sb_puts(b, "response:");
-        sb_puts(b, name);
-        sb_puts(b, "{value:");
+        g4_strbuf_puts(b, "response:");
+        g4_strbuf_puts(b, name);
+        g4_strbuf_puts(b, "{value:");
         if (text) {
-            sb_puts(b, "<|\"|>");
-            sb_puts(b, text);
-            sb_puts(b, "<|\"|>");
+            g4_strbuf_puts(b, "<|\"|>");
+            g4_strbuf_puts(b, text);
+            g4_strbuf_puts(b, "<|\"|>");
         } else if (!format_argument(c, b, response, false)) {
             return false;
         }
-        sb_put(b, "}", 1);
+        g4_strbuf_put(b, "}", 1);
     }
-    sb_puts(b, "<tool_response|>");
+    g4_strbuf_puts(b, "<tool_response|>");
     return true;
 }
 
@@ -1144,17 +1104,19 @@ static bool render_following_tool_messages(render_ctx *c, const cJSON *const *ms
         if (is_str(body)) {
             if (!format_tool_response_block(c, name->valuestring, NULL, body->valuestring)) return false;
         } else if (is_arr(body)) {
-            sbuf t = {0};
+            g4_strbuf t = {0};
             for (const cJSON *part = body->child; part; part = part->next) {
-                if (!is_obj(part)) return sb_free(&t), fail(c, "messages[%zu]: a content part is not an object", k);
+                if (!is_obj(part))
+                    return g4_strbuf_free(&t), fail(c, "messages[%zu]: a content part is not an object", k);
                 if (!str_eq(jget(part, "type"), "text")) continue;
                 const cJSON *text = jget(part, "text");
-                if (!is_str(text)) return sb_free(&t), fail(c, "messages[%zu]: a text part has no \"text\" string", k);
-                sb_puts(&t, text->valuestring);
+                if (!is_str(text))
+                    return g4_strbuf_free(&t), fail(c, "messages[%zu]: a text part has no \"text\" string", k);
+                g4_strbuf_puts(&t, text->valuestring);
             }
             if (t.oom) return nomem(c);
             bool ok = format_tool_response_block(c, name->valuestring, NULL, t.p ? t.p : "");
-            sb_free(&t);
+            g4_strbuf_free(&t);
             if (!ok) return false;
         } else if (is_obj(body)) {
             return fail(c, "messages[%zu]: a tool message's content must be a string or a list of parts", k);
@@ -1169,7 +1131,7 @@ static bool render_following_tool_messages(render_ctx *c, const cJSON *const *ms
 }
 
 static bool render_content(render_ctx *c, const cJSON *content, bool is_model, size_t index, enum prev_type *prev) {
-    sbuf *b = &c->out;
+    g4_strbuf *b = &c->out;
     if (is_str(content)) {
         if (is_model)
             strip_thinking(b, content->valuestring);
@@ -1187,20 +1149,20 @@ static bool render_content(render_ctx *c, const cJSON *content, bool is_model, s
                 if (!is_str(text)) return fail(c, "messages[%zu]: a text part has no \"text\" string", index);
                 strip_thinking(b, text->valuestring);
             } else {
-                sbuf t = {0};
+                g4_strbuf t = {0};
                 py_str(&t, text);
                 if (t.oom) return nomem(c);
                 if (t.p) put_stripped(b, t.p, t.n);
-                sb_free(&t);
+                g4_strbuf_free(&t);
             }
         } else if (str_eq(type, "image") || (aliases && str_eq(type, "image_url"))) {
-            sb_puts(b, "<|image|>");
+            g4_strbuf_puts(b, "<|image|>");
             *prev = PREV_MEDIA;
         } else if (str_eq(type, "audio") || (aliases && str_eq(type, "input_audio"))) {
-            sb_puts(b, "<|audio|>");
+            g4_strbuf_puts(b, "<|audio|>");
             *prev = PREV_MEDIA;
         } else if (str_eq(type, "video")) {
-            sb_puts(b, "<|video|>");
+            g4_strbuf_puts(b, "<|video|>");
             *prev = PREV_MEDIA;
         }
     }
@@ -1208,38 +1170,38 @@ static bool render_content(render_ctx *c, const cJSON *content, bool is_model, s
 }
 
 static bool render_tool_calls(render_ctx *c, const cJSON *tool_calls, size_t index) {
-    sbuf *b = &c->out;
+    g4_strbuf *b = &c->out;
     if (!is_arr(tool_calls)) return fail(c, "messages[%zu]: tool_calls is not a list", index);
     for (const cJSON *tc = tool_calls->child; tc; tc = tc->next) {
         const cJSON *fn = jget(tc, "function");
         const cJSON *name = jget(fn, "name");
         if (!is_str(name))
             return fail(c, "messages[%zu]: a tool call has no function name (tool_calls[i].function.name)", index);
-        sb_puts(b, "<|tool_call>call:");
-        sb_puts(b, name->valuestring);
-        sb_put(b, "{", 1);
+        g4_strbuf_puts(b, "<|tool_call>call:");
+        g4_strbuf_puts(b, name->valuestring);
+        g4_strbuf_put(b, "{", 1);
         const cJSON *args = jget(fn, "arguments");
         if (is_obj(args)) {
             size_t n;
             const cJSON **kv = dictsort(args, &n);
             if (!kv) return nomem(c);
             for (size_t i = 0; i < n; i++) {
-                if (i) sb_put(b, ",", 1);
-                sb_puts(b, kv[i]->string);
-                sb_put(b, ":", 1);
+                if (i) g4_strbuf_put(b, ",", 1);
+                g4_strbuf_puts(b, kv[i]->string);
+                g4_strbuf_put(b, ":", 1);
                 if (!format_argument(c, b, kv[i], false)) return free(kv), false;
             }
             free(kv);
         } else if (is_str(args)) {
-            sb_puts(b, args->valuestring);
+            g4_strbuf_puts(b, args->valuestring);
         }
-        sb_puts(b, "}<tool_call|>");
+        g4_strbuf_puts(b, "}<tool_call|>");
     }
     return true;
 }
 
 static bool render_messages(render_ctx *c, const cJSON *const *msgs, size_t n, const cJSON *tools) {
-    sbuf *b = &c->out;
+    g4_strbuf *b = &c->out;
     bool thinking = c->flags & G4_CHAT_ENABLE_THINKING;
     if (n == 0) return fail(c, "no messages (the template needs at least one)");
     for (size_t i = 0; i < n; i++)
@@ -1247,35 +1209,35 @@ static bool render_messages(render_ctx *c, const cJSON *const *msgs, size_t n, c
     if (tools && !is_arr(tools) && py_truthy(tools)) return fail(c, "tools is not a list");
     bool have_tools = py_truthy(tools);
 
-    if (!(c->flags & G4_CHAT_OMIT_BOS)) sb_puts(b, "<bos>");
+    if (!(c->flags & G4_CHAT_OMIT_BOS)) g4_strbuf_puts(b, "<bos>");
     enum prev_type prev = PREV_NONE;
     const char *role0 = role_of(msgs[0]);
     bool first_is_system = !strcmp(role0, "system") || !strcmp(role0, "developer");
     size_t start = 0;
     if (thinking || have_tools || first_is_system) {
-        sb_puts(b, "<|turn>system\n");
+        g4_strbuf_puts(b, "<|turn>system\n");
         if (thinking) {
-            sb_puts(b, "<|think|>\n");
+            g4_strbuf_puts(b, "<|think|>\n");
             prev = PREV_THINK;
         }
         if (first_is_system) {
-            sbuf t = {0};
+            g4_strbuf t = {0};
             py_str(&t, jget(msgs[0], "content"));
             if (t.oom) return nomem(c);
             if (t.p) put_stripped(b, t.p, t.n);
-            sb_free(&t);
+            g4_strbuf_free(&t);
             start = 1;
         }
         if (have_tools) {
             size_t k = 0;
             for (const cJSON *tool = tools->child; tool; tool = tool->next, k++) {
-                sb_puts(b, "<|tool>");
+                g4_strbuf_puts(b, "<|tool>");
                 if (!format_function_declaration(c, tool, k)) return false;
-                sb_puts(b, "<tool|>");
+                g4_strbuf_puts(b, "<tool|>");
             }
             prev = PREV_TOOL;
         }
-        sb_puts(b, "<turn|>\n");
+        g4_strbuf_puts(b, "<turn|>\n");
     }
 
     long last_user = -1;
@@ -1296,9 +1258,9 @@ static bool render_messages(render_ctx *c, const cJSON *const *msgs, size_t n, c
                 break;
             }
         if (!(is_model && prev_nt && !strcmp(prev_nt, "assistant"))) {
-            sb_puts(b, "<|turn>");
-            sb_puts(b, turn_role);
-            sb_put(b, "\n", 1);
+            g4_strbuf_puts(b, "<|turn>");
+            g4_strbuf_puts(b, turn_role);
+            g4_strbuf_put(b, "\n", 1);
         }
 
         const cJSON *tool_calls = jget(m, "tool_calls");
@@ -1306,9 +1268,9 @@ static bool render_messages(render_ctx *c, const cJSON *const *msgs, size_t n, c
         if (!py_truthy(thought)) thought = jget(m, "reasoning_content");
         if (py_truthy(thought) && (long)(i - start) > last_user && py_truthy(tool_calls)) {
             if (!is_str(thought)) return fail(c, "messages[%zu]: reasoning_content is not a string", i);
-            sb_puts(b, "<|channel>thought\n");
-            sb_puts(b, thought->valuestring);
-            sb_puts(b, "\n<channel|>");
+            g4_strbuf_puts(b, "<|channel>thought\n");
+            g4_strbuf_puts(b, thought->valuestring);
+            g4_strbuf_puts(b, "\n<channel|>");
         }
         if (py_truthy(tool_calls)) {
             if (!render_tool_calls(c, tool_calls, i)) return false;
@@ -1335,20 +1297,20 @@ static bool render_messages(render_ctx *c, const cJSON *const *msgs, size_t n, c
         if (!render_content(c, content, is_model, i, &prev)) return false;
 
         if (prev == PREV_TOOL_CALL && !tr_out)
-            sb_puts(b, "<|tool_response>");
+            g4_strbuf_puts(b, "<|tool_response>");
         else if (!(tr_out && !py_truthy(content)))
-            sb_puts(b, "<turn|>\n");
+            g4_strbuf_puts(b, "<turn|>\n");
     }
 
     if (c->flags & G4_CHAT_ADD_GENERATION_PROMPT) {
         if (prev != PREV_TOOL_RESPONSE && prev != PREV_TOOL_CALL) {
-            sb_puts(b, "<|turn>model\n");
-            if (!thinking) sb_puts(b, "<|channel>thought\n<channel|>");
+            g4_strbuf_puts(b, "<|turn>model\n");
+            if (!thinking) g4_strbuf_puts(b, "<|channel>thought\n<channel|>");
         }
         static const char turn_end[] = "<turn|>\n";
         if ((c->flags & G4_CHAT_LLAMA_COMPAT) && b->n >= sizeof turn_end - 1 &&
             !memcmp(b->p + b->n - (sizeof turn_end - 1), turn_end, sizeof turn_end - 1))
-            sb_puts(b, "<|turn>model\n");
+            g4_strbuf_puts(b, "<|turn>model\n");
     }
     return true;
 }
@@ -1504,11 +1466,11 @@ gemma4_status g4_chat_render(const cJSON *messages, const cJSON *tools, unsigned
     free(msgs);
     cJSON_Delete(work);
     if (!ok) {
-        sb_free(&c.out);
+        g4_strbuf_free(&c.out);
         return err ? err->status : GEMMA4_ERR_INVALID_ARG;
     }
     if (!c.out.p) {
-        sb_put(&c.out, "", 1);
+        g4_strbuf_put(&c.out, "", 1);
         c.out.n = 0;
     }
     if (c.out.oom) return g4_fail(err, GEMMA4_ERR_NOMEM, "chat template: out of memory");

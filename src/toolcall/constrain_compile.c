@@ -111,36 +111,6 @@ static const cJSON *kw(const cJSON *s, const char *name) {
     return cJSON_GetObjectItemCaseSensitive(s, name);
 }
 
-static const cJSON *resolve_ref(const cJSON *root, const char *ref) {
-    if (ref[0] != '#') return NULL;
-    const cJSON *cur = root;
-    const char *p = ref + 1;
-    while (*p == '/') {
-        p++;
-        char tok[256];
-        size_t n = 0;
-        while (*p && *p != '/' && n + 1 < sizeof tok) {
-            if (p[0] == '~' && p[1] == '0')
-                tok[n++] = '~', p += 2;
-            else if (p[0] == '~' && p[1] == '1')
-                tok[n++] = '/', p += 2;
-            else
-                tok[n++] = *p++;
-        }
-        tok[n] = '\0';
-        if (cJSON_IsObject(cur))
-            cur = cJSON_GetObjectItemCaseSensitive(cur, tok);
-        else if (cJSON_IsArray(cur)) {
-            char *end;
-            long i = strtol(tok, &end, 10);
-            cur = (*end || n == 0) ? NULL : cJSON_GetArrayItem(cur, (int)i);
-        } else
-            cur = NULL;
-        if (!cur) return NULL;
-    }
-    return *p ? NULL : cur;
-}
-
 static cJSON *own(compiler *c, cJSON *s) {
     if (!s) return oom(c), NULL;
     if (c->n_owned == c->cap_owned) {
@@ -536,7 +506,7 @@ static int32_t compile_schema(compiler *c, const cJSON *s) {
     int32_t result = -1;
     const cJSON *ref = kw(s, "$ref"), *all = kw(s, "allOf");
     if (cJSON_IsString(ref)) {
-        const cJSON *target = resolve_ref(c->doc, ref->valuestring);
+        const cJSON *target = g4_schema_resolve_ref(c->doc, ref->valuestring);
         if (!target) {
             c->st = g4_fail(c->err, GEMMA4_ERR_INVALID_ARG,
                             "tool '%s': cannot resolve $ref '%s' (only '#/...' inside the parameters is supported)",
@@ -560,7 +530,7 @@ static int32_t compile_schema(compiler *c, const cJSON *s) {
         cJSON_ArrayForEach(e, all) {
             if (cJSON_IsFalse(e)) none = true;
             const cJSON *er = cJSON_IsObject(e) && cJSON_IsString(kw(e, "$ref"))
-                                  ? resolve_ref(c->doc, kw(e, "$ref")->valuestring)
+                                  ? g4_schema_resolve_ref(c->doc, kw(e, "$ref")->valuestring)
                                   : e;
             if (merged && !merge_into(c, merged, er ? er : e)) merged = NULL;
         }

@@ -1,47 +1,12 @@
 /* JSON to Gemma 4 tool-call syntax (gemma_value.h). */
 #include "toolcall/gemma_value.h"
 
+#include "core/strbuf.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct obuf {
-    char *p;
-    size_t n, cap;
-    bool oom;
-} obuf;
-
-static void put(obuf *b, const char *s, size_t n) {
-    if (b->oom) return;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 128;
-        while (cap < b->n + n + 1) cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) {
-            b->oom = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-}
-
-static void puts_(obuf *b, const char *s) {
-    put(b, s, strlen(s));
-}
-
-static char *done(obuf *b) {
-    if (b->oom) {
-        free(b->p);
-        return NULL;
-    }
-    if (!b->p) put(b, "", 0);
-    return b->oom ? NULL : b->p;
-}
 
 static int key_cmp(const char *a, const char *b) {
     for (;; a++, b++) {
@@ -72,7 +37,7 @@ static const cJSON **sorted_members(const cJSON *obj, size_t *count) {
     return a;
 }
 
-static void number(obuf *b, double d) {
+static void number(g4_strbuf *b, double d) {
     char t[40];
     if (!isfinite(d))
         snprintf(t, sizeof t, "null"); /* JSON has no inf/nan; cJSON does not produce them */
@@ -84,12 +49,12 @@ static void number(obuf *b, double d) {
             if (strtod(t, NULL) == d) break;
         }
     }
-    puts_(b, t);
+    g4_strbuf_puts(b, t);
 }
 
-static void value(obuf *b, const cJSON *v, bool quote_keys);
+static void value(g4_strbuf *b, const cJSON *v, bool quote_keys);
 
-static void members(obuf *b, const cJSON *obj, bool quote_keys) {
+static void members(g4_strbuf *b, const cJSON *obj, bool quote_keys) {
     size_t n;
     const cJSON **m = sorted_members(obj, &n);
     if (!m) {
@@ -97,74 +62,74 @@ static void members(obuf *b, const cJSON *obj, bool quote_keys) {
         return;
     }
     for (size_t i = 0; i < n; i++) {
-        if (i) put(b, ",", 1);
-        if (quote_keys) puts_(b, "<|\"|>");
-        puts_(b, m[i]->string);
-        if (quote_keys) puts_(b, "<|\"|>");
-        put(b, ":", 1);
+        if (i) g4_strbuf_put(b, ",", 1);
+        if (quote_keys) g4_strbuf_puts(b, "<|\"|>");
+        g4_strbuf_puts(b, m[i]->string);
+        if (quote_keys) g4_strbuf_puts(b, "<|\"|>");
+        g4_strbuf_put(b, ":", 1);
         value(b, m[i], quote_keys);
     }
     free(m);
 }
 
-static void value(obuf *b, const cJSON *v, bool quote_keys) {
+static void value(g4_strbuf *b, const cJSON *v, bool quote_keys) {
     if (cJSON_IsString(v)) {
-        puts_(b, "<|\"|>");
-        puts_(b, v->valuestring);
-        puts_(b, "<|\"|>");
+        g4_strbuf_puts(b, "<|\"|>");
+        g4_strbuf_puts(b, v->valuestring);
+        g4_strbuf_puts(b, "<|\"|>");
     } else if (cJSON_IsTrue(v))
-        puts_(b, "true");
+        g4_strbuf_puts(b, "true");
     else if (cJSON_IsFalse(v))
-        puts_(b, "false");
+        g4_strbuf_puts(b, "false");
     else if (cJSON_IsNull(v))
-        puts_(b, "None");
+        g4_strbuf_puts(b, "None");
     else if (cJSON_IsNumber(v))
         number(b, v->valuedouble);
     else if (cJSON_IsRaw(v))
-        puts_(b, v->valuestring);
+        g4_strbuf_puts(b, v->valuestring);
     else if (cJSON_IsObject(v)) {
-        put(b, "{", 1);
+        g4_strbuf_put(b, "{", 1);
         members(b, v, quote_keys);
-        put(b, "}", 1);
+        g4_strbuf_put(b, "}", 1);
     } else if (cJSON_IsArray(v)) {
-        put(b, "[", 1);
+        g4_strbuf_put(b, "[", 1);
         for (const cJSON *e = v->child; e; e = e->next) {
-            if (e != v->child) put(b, ",", 1);
+            if (e != v->child) g4_strbuf_put(b, ",", 1);
             value(b, e, quote_keys);
         }
-        put(b, "]", 1);
+        g4_strbuf_put(b, "]", 1);
     }
 }
 
 char *g4_tc_format_value(const cJSON *v, bool quote_keys) {
-    obuf b = {0};
+    g4_strbuf b = {0};
     value(&b, v, quote_keys);
-    return done(&b);
+    return g4_strbuf_finish(&b);
 }
 
 char *g4_tc_format_call(const char *name, const cJSON *arguments) {
     if (!name || !cJSON_IsObject(arguments)) return NULL;
-    obuf b = {0};
-    puts_(&b, "<|tool_call>call:");
-    puts_(&b, name);
-    put(&b, "{", 1);
+    g4_strbuf b = {0};
+    g4_strbuf_puts(&b, "<|tool_call>call:");
+    g4_strbuf_puts(&b, name);
+    g4_strbuf_put(&b, "{", 1);
     members(&b, arguments, false);
-    puts_(&b, "}<tool_call|>");
-    return done(&b);
+    g4_strbuf_puts(&b, "}<tool_call|>");
+    return g4_strbuf_finish(&b);
 }
 
 char *g4_tc_format_response(const char *name, const cJSON *response) {
     if (!name) return NULL;
-    obuf b = {0};
-    puts_(&b, "<|tool_response>response:");
-    puts_(&b, name);
-    put(&b, "{", 1);
+    g4_strbuf b = {0};
+    g4_strbuf_puts(&b, "<|tool_response>response:");
+    g4_strbuf_puts(&b, name);
+    g4_strbuf_put(&b, "{", 1);
     if (cJSON_IsObject(response))
         members(&b, response, false);
     else {
-        puts_(&b, "value:");
+        g4_strbuf_puts(&b, "value:");
         value(&b, response, false);
     }
-    puts_(&b, "}<tool_response|>");
-    return done(&b);
+    g4_strbuf_puts(&b, "}<tool_response|>");
+    return g4_strbuf_finish(&b);
 }

@@ -279,8 +279,7 @@ static int pattern_match(const char *pattern, const char *s) {
     return m;
 }
 
-/* "#/$defs/x" resolved inside the root schema (JSON pointer with ~0 ~1 and %-free tokens). */
-static const cJSON *resolve_ref(const cJSON *root, const char *ref) {
+const cJSON *g4_schema_resolve_ref(const cJSON *root, const char *ref) {
     if (ref[0] != '#') return NULL;
     const cJSON *cur = root;
     const char *p = ref + 1;
@@ -535,7 +534,7 @@ static void validate(vctx *c, const cJSON *s, const cJSON *v) {
     }
     const cJSON *ref = kw(s, "$ref");
     if (cJSON_IsString(ref)) {
-        const cJSON *target = resolve_ref(c->root, ref->valuestring);
+        const cJSON *target = g4_schema_resolve_ref(c->root, ref->valuestring);
         if (target)
             validate(c, target, v);
         else

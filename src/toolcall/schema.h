@@ -27,4 +27,11 @@
  */
 int g4_schema_validate(const cJSON *schema, const cJSON *instance, cJSON *violations);
 
+/*
+ * The schema a "$ref" names inside root: "#" or "#/a/b/0", a JSON pointer with ~0 and ~1 escapes
+ * (no %-decoding). NULL when ref is not local or names nothing. Shared by validation and by the
+ * constrained-decoding compiler so that both follow a reference to the same place.
+ */
+const cJSON *g4_schema_resolve_ref(const cJSON *root, const char *ref);
+
 #endif

@@ -1,5 +1,6 @@
 #include "args.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -112,6 +113,22 @@ char *cli_read_file(const char *cmd, const char *path, size_t *len) {
     buf[n] = '\0';
     if (len) *len = n;
     return buf;
+}
+
+void cli_print_violations(const char *prefix, const char *violations_json) {
+    cJSON *v = cJSON_Parse(violations_json);
+    const cJSON *item;
+    cJSON_ArrayForEach(item, v) {
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(item, "tool_call_id");
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(item, "name");
+        const cJSON *ptr = cJSON_GetObjectItemCaseSensitive(item, "pointer");
+        const cJSON *msg = cJSON_GetObjectItemCaseSensitive(item, "message");
+        bool has_ptr = cJSON_IsString(ptr) && ptr->valuestring[0];
+        fprintf(stderr, "%s%s %s: %s%s%s\n", prefix, cJSON_IsString(id) ? id->valuestring : "?",
+                cJSON_IsString(name) ? name->valuestring : "?", has_ptr ? ptr->valuestring : "", has_ptr ? ": " : "",
+                cJSON_IsString(msg) ? msg->valuestring : "");
+    }
+    cJSON_Delete(v);
 }
 
 gemma4_model *cli_load_model(const char *cmd, const char *path) {

@@ -22,6 +22,10 @@ bool cli_parse_token_list(const char *cmd, const char *text, int32_t **ids, size
 /* Reads a whole file (or stdin for "-") into a malloc'd NUL-terminated buffer. */
 char *cli_read_file(const char *cmd, const char *path, size_t *len);
 
+/* One line on stderr per tool-call violation in violations_json (the library's array of
+ * {tool_call_id, name, pointer, message}): "PREFIXID NAME: POINTER: MESSAGE". */
+void cli_print_violations(const char *prefix, const char *violations_json);
+
 /* Loads a model, printing the library's message on failure. */
 gemma4_model *cli_load_model(const char *cmd, const char *path);
 

@@ -59,22 +59,6 @@ typedef struct tools_opts {
     bool strict, json, one_call;
 } tools_opts;
 
-static void print_violations(const char *violations_json) {
-    cJSON *v = cJSON_Parse(violations_json);
-    const cJSON *item;
-    cJSON_ArrayForEach(item, v) {
-        const cJSON *id = cJSON_GetObjectItemCaseSensitive(item, "tool_call_id");
-        const cJSON *name = cJSON_GetObjectItemCaseSensitive(item, "name");
-        const cJSON *ptr = cJSON_GetObjectItemCaseSensitive(item, "pointer");
-        const cJSON *msg = cJSON_GetObjectItemCaseSensitive(item, "message");
-        bool has_ptr = cJSON_IsString(ptr) && ptr->valuestring[0];
-        fprintf(stderr, "gemma4-cli run: invalid call: %s %s: %s%s%s\n", cJSON_IsString(id) ? id->valuestring : "?",
-                cJSON_IsString(name) ? name->valuestring : "?", has_ptr ? ptr->valuestring : "", has_ptr ? ": " : "",
-                cJSON_IsString(msg) ? msg->valuestring : "");
-    }
-    cJSON_Delete(v);
-}
-
 /* The calls of a message as lines "call NAME ARGUMENTS" (after streamed text). */
 static void print_calls(const char *message_json) {
     cJSON *m = cJSON_Parse(message_json);
@@ -136,7 +120,7 @@ static int run_with_tools(gemma4_session *s, const char *system, const char *pro
         fflush(stdout);
     }
     if (status == GEMMA4_ERR_VALIDATION) {
-        print_violations(violations);
+        cli_print_violations("gemma4-cli run: invalid call: ", violations);
         rc = 1;
     } else if (status != GEMMA4_OK) {
         fprintf(stderr, "\ngemma4-cli run: %s\n", gemma4_session_errmsg(s));

@@ -22,22 +22,6 @@ static const char k_usage[] =
     "Exit status: 0 valid; 1 malformed output (error on stderr) or tool-call violations (message on\n"
     "stdout, one violation per line on stderr); 2 usage error.\n";
 
-static void print_violations(const char *violations_json) {
-    cJSON *v = cJSON_Parse(violations_json);
-    const cJSON *item;
-    cJSON_ArrayForEach(item, v) {
-        const cJSON *id = cJSON_GetObjectItemCaseSensitive(item, "tool_call_id");
-        const cJSON *name = cJSON_GetObjectItemCaseSensitive(item, "name");
-        const cJSON *ptr = cJSON_GetObjectItemCaseSensitive(item, "pointer");
-        const cJSON *msg = cJSON_GetObjectItemCaseSensitive(item, "message");
-        bool has_ptr = cJSON_IsString(ptr) && ptr->valuestring[0];
-        fprintf(stderr, "gemma4-cli toolcall: %s %s: %s%s%s\n", cJSON_IsString(id) ? id->valuestring : "?",
-                cJSON_IsString(name) ? name->valuestring : "?", has_ptr ? ptr->valuestring : "", has_ptr ? ": " : "",
-                cJSON_IsString(msg) ? msg->valuestring : "");
-    }
-    cJSON_Delete(v);
-}
-
 int cli_toolcall(int argc, char **argv) {
     const char *tools_path = NULL, *input_path = "-";
     bool thought_open = false, compact = false, have_input = false;
@@ -85,7 +69,7 @@ int cli_toolcall(int argc, char **argv) {
         cJSON_Delete(m);
     }
     if (st == GEMMA4_ERR_VALIDATION) {
-        print_violations(violations);
+        cli_print_violations("gemma4-cli toolcall: ", violations);
         rc = 1;
     } else if (st != GEMMA4_OK) {
         fprintf(stderr, "gemma4-cli toolcall: %s: %s\n", strcmp(input_path, "-") ? input_path : "<stdin>", err);

@@ -12,36 +12,16 @@
 #include <string.h>
 
 #include "api/api_internal.h"
+#include "core/strbuf.h"
 #include "text/chat_template.h"
 #include "text/tokenizer.h"
-
-typedef struct text_buf {
-    char *data;
-    size_t len, cap;
-} text_buf;
-
-static bool buf_append(text_buf *b, const char *s, size_t n) {
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1) cap *= 2;
-        char *grown = realloc(b->data, cap);
-        if (!grown) return false;
-        b->data = grown;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-    return true;
-}
 
 /* Routes each generated piece to the answer or the thought, and on to the caller. */
 typedef struct chat_stream {
     const gemma4_chat_params *params;
     int32_t channel_open, channel_close; /* <|channel> and <channel|>, -1 if the vocab lacks them */
     bool in_thought;
-    bool oom;
-    text_buf reply, thought;
+    g4_strbuf reply, thought;
 } chat_stream;
 
 static bool on_chat_token(void *user, int32_t token, const char *piece, size_t len) {
@@ -54,24 +34,22 @@ static bool on_chat_token(void *user, int32_t token, const char *piece, size_t l
         cs->in_thought = false;
         return true;
     }
-    text_buf *dst = cs->in_thought ? &cs->thought : &cs->reply;
-    if (len > 0 && !buf_append(dst, piece, len)) {
-        cs->oom = true;
-        return false;
-    }
+    g4_strbuf *dst = cs->in_thought ? &cs->thought : &cs->reply;
+    g4_strbuf_put(dst, piece, len);
+    if (dst->oom) return false;
     const gemma4_generate_params *gp = &cs->params->generate;
     if (!gp->on_token || (cs->in_thought && !cs->params->show_thinking)) return true;
     return gp->on_token(gp->user, token, piece, len);
 }
 
 /* The thought channel opens with its name and a newline ("thought\n"): keep only what follows. */
-static char *thought_text(text_buf *t) {
+static char *thought_text(g4_strbuf *t) {
     static const char header[] = "thought\n";
-    size_t skip = (t->len >= sizeof header - 1 && !memcmp(t->data, header, sizeof header - 1)) ? sizeof header - 1 : 0;
-    char *out = malloc(t->len - skip + 1);
+    size_t skip = (t->n >= sizeof header - 1 && !memcmp(t->p, header, sizeof header - 1)) ? sizeof header - 1 : 0;
+    char *out = malloc(t->n - skip + 1);
     if (out) {
-        memcpy(out, t->data ? t->data + skip : "", t->len - skip);
-        out[t->len - skip] = '\0';
+        memcpy(out, t->p ? t->p + skip : "", t->n - skip);
+        out[t->n - skip] = '\0';
     }
     return out;
 }
@@ -163,17 +141,17 @@ GEMMA4_API gemma4_status gemma4_chat(gemma4_session *s, const gemma4_chat_messag
     gp.user = &cs;
     st = gemma4_generate(s, tokens + keep, n_tokens - (size_t)keep, &gp, stats);
     free(tokens);
-    if (st == GEMMA4_OK && cs.oom) st = g4_fail(&s->err, GEMMA4_ERR_NOMEM, "out of memory collecting the answer");
+    if (st == GEMMA4_OK && (cs.reply.oom || cs.thought.oom))
+        st = g4_fail(&s->err, GEMMA4_ERR_NOMEM, "out of memory collecting the answer");
     if (st == GEMMA4_OK && reply_out) {
-        *reply_out = cs.reply.data ? cs.reply.data : strdup("");
-        cs.reply.data = NULL;
+        *reply_out = g4_strbuf_finish(&cs.reply);
         if (!*reply_out) st = g4_fail(&s->err, GEMMA4_ERR_NOMEM, "out of memory");
     }
     if (st == GEMMA4_OK && thought_out) {
         *thought_out = thought_text(&cs.thought);
         if (!*thought_out) st = g4_fail(&s->err, GEMMA4_ERR_NOMEM, "out of memory");
     }
-    free(cs.reply.data);
-    free(cs.thought.data);
+    g4_strbuf_free(&cs.reply);
+    g4_strbuf_free(&cs.thought);
     return st;
 }

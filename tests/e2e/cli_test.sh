@@ -86,7 +86,7 @@ fi
 
 # --- chat: multi-turn over stdin, /reset, /exit ------------------------------------------------
 checks=$((checks + 1))
-printf 'Hello\nHow are you?\n/reset\nAgain\n/exit\n' | timeout 120 "$cli" chat -m "$m" --temp 0 -c 512 >"$tmp/out" 2>"$tmp/err"
+printf 'Hello\nHow are you?\n/reset\nAgain\n/exit\n' | timeout 300 "$cli" chat -m "$m" --temp 0 -c 512 -n 24 >"$tmp/out" 2>"$tmp/err"
 rc=$?
 [ $rc -eq 0 ] || fail "chat exit $rc: $(tail -3 "$tmp/err")"
 contains "$tmp/err" "conversation forgotten" "chat /reset"

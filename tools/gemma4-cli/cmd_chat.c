@@ -75,10 +75,12 @@ static char *read_line(FILE *in) {
 }
 
 int cli_chat(int argc, char **argv) {
-    static const char usage[] = "usage: gemma4-cli chat -m MODEL.gguf [--system TEXT] [--think] [--show-thinking] [options]\n"
-                                "Type a message and press Enter. /reset forgets the conversation, /exit quits.\n";
+    static const char usage[] = "usage: gemma4-cli chat -m MODEL.gguf [--system TEXT] [--think] [--show-thinking] [-n N] [options]\n"
+                                "Type a message and press Enter. /reset forgets the conversation, /exit quits.\n"
+                                "  -n N   answer with at most N tokens (default: until the turn ends)\n";
     const char *model_path = NULL, *system = NULL;
     bool think = false, show_thinking = false;
+    long n_predict = 0;
     gemma4_session_params sp = gemma4_session_default_params();
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -92,6 +94,9 @@ int cli_chat(int argc, char **argv) {
             if (!(model_path = cli_flag_value("chat", argc, argv, &i))) return 2;
         } else if (!strcmp(a, "--system")) {
             if (!(system = cli_flag_value("chat", argc, argv, &i))) return 2;
+        } else if (!strcmp(a, "-n") || !strcmp(a, "--n-predict")) {
+            const char *v = cli_flag_value("chat", argc, argv, &i);
+            if (!v || !cli_parse_int("chat", a, v, 0, INT32_MAX, &n_predict)) return 2;
         } else if (!strcmp(a, "--think")) {
             think = true;
         } else if (!strcmp(a, "--show-thinking")) {
@@ -152,7 +157,7 @@ int cli_chat(int argc, char **argv) {
         }
         gemma4_chat_params cp = {.enable_thinking = think,
                                  .show_thinking = show_thinking,
-                                 .generate = {.on_token = print_piece}};
+                                 .generate = {.max_tokens = (int32_t)n_predict, .on_token = print_piece}};
         char *reply = NULL;
         gemma4_generate_stats st = {0};
         gemma4_status status = gemma4_chat(s, h.msgs, h.n, &cp, &reply, NULL, &st);

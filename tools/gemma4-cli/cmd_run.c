@@ -223,6 +223,10 @@ int cli_run(int argc, char **argv) {
         return 1;
     }
 
+    if (stats)
+        fprintf(stderr, "context: %d tokens, KV cache %.1f MiB, %d threads\n", (int)gemma4_session_n_ctx(s),
+                (double)gemma4_session_kv_bytes(s) / (1024.0 * 1024.0), (int)sp.n_threads);
+
     gemma4_generate_stats st = {0};
     gemma4_generate_params gp = {.max_tokens = (int32_t)n_predict, .render_special = special, .on_token = print_piece};
     gemma4_status status;

@@ -19,6 +19,7 @@
 #define G4_KERNELS_DISPATCH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "gguf/gguf_types.h"
@@ -31,10 +32,20 @@ typedef float (*g4_vec_dot_fn)(int64_t n, const void *w_row, const void *x_row);
 /* n f32 activations to the activation format (n a multiple of its block size). */
 typedef void (*g4_act_quantize_fn)(const float *x, void *out, int64_t n);
 
+/* A register-blocked tile of dot products, returning vec_dot's bits for each pair:
+ * y[t * y_stride + r] = vec_dot(n, w + r * w_stride, x + t * x_stride) for r < nr, t < nt, with
+ * 1 <= nr <= G4_TILE_ROWS and 1 <= nt <= G4_TILE_TOKENS. Loading a weight block once for several
+ * tokens (prefill) and an activation block once for several rows (decode) is what it buys. */
+#define G4_TILE_ROWS 8
+#define G4_TILE_TOKENS 4
+typedef void (*g4_dot_tile_fn)(int64_t n, const void *w, size_t w_stride, int nr, const void *x, size_t x_stride,
+                               int nt, float *y, size_t y_stride);
+
 typedef struct g4_dot_kernel {
     g4_type act_type;            /* activation format (g4_vec_dot_type) */
     g4_act_quantize_fn quantize; /* f32 -> act_type */
     g4_vec_dot_fn vec_dot;       /* NULL (whole entry zero): not a weight type we compute with */
+    g4_dot_tile_fn tile;         /* optional (NULL: the matmul calls vec_dot per pair) */
 } g4_dot_kernel;
 
 typedef struct g4_kernels {

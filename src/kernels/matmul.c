@@ -2,7 +2,9 @@
  * Matmul driver: converts the activations once into the weight type's partner format, then fills
  * y with one dot product per (token, output row), output rows handed out to the pool's threads in
  * small chunks. Within a chunk the loop runs over all tokens for the same few weight rows, so during
- * prefill those rows stay in cache while every token uses them.
+ * prefill those rows stay in cache while every token uses them. Tables with a tile kernel
+ * (dispatch.h g4_dot_tile_fn) get up to G4_TILE_ROWS rows x G4_TILE_TOKENS tokens per call, with
+ * the same bits as one vec_dot per pair.
  */
 #include "kernels/matmul.h"
 
@@ -80,6 +82,18 @@ static void dot_rows(void *ctx, int ith, int nth) {
         if (c >= job->n_chunks) break;
         int64_t o0 = c * job->chunk_rows, o1 = o0 + job->chunk_rows;
         if (o1 > w->n_out) o1 = w->n_out;
+        if (job->dk->tile) {
+            for (int64_t t = 0; t < job->n_tok; t += G4_TILE_TOKENS) {
+                const int nt = (int)(job->n_tok - t < G4_TILE_TOKENS ? job->n_tok - t : G4_TILE_TOKENS);
+                for (int64_t o = o0; o < o1; o += G4_TILE_ROWS) {
+                    const int nr = (int)(o1 - o < G4_TILE_ROWS ? o1 - o : G4_TILE_ROWS);
+                    job->dk->tile(w->n_in, (const char *)w->data + (size_t)o * w->row_bytes, w->row_bytes, nr,
+                                  job->act + (size_t)t * job->act_stride, job->act_stride, nt,
+                                  job->y + t * w->n_out + o, (size_t)w->n_out);
+                }
+            }
+            continue;
+        }
         for (int64_t t = 0; t < job->n_tok; t++) {
             const char *xq = job->act + (size_t)t * job->act_stride;
             float *yt = job->y + t * w->n_out;

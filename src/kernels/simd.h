@@ -29,6 +29,12 @@ float g4_vec_dot_q4_K_avx2(int64_t n, const void *w, const void *x);
 float g4_vec_dot_q5_K_avx2(int64_t n, const void *w, const void *x);
 float g4_vec_dot_q6_K_avx2(int64_t n, const void *w, const void *x);
 
+/* Tiles (dispatch.h g4_dot_tile_fn), bit-identical to the vec_dots above (gemm_avx2.c). */
+void g4_dot_tile_q4_K_avx2(int64_t n, const void *w, size_t w_stride, int nr, const void *x, size_t x_stride, int nt,
+                           float *y, size_t y_stride);
+void g4_dot_tile_q6_K_avx2(int64_t n, const void *w, size_t w_stride, int nr, const void *x, size_t x_stride, int nt,
+                           float *y, size_t y_stride);
+
 void g4_quantize_act_f16_avx2(const float *x, void *out, int64_t n);
 void g4_quantize_act_bf16_avx2(const float *x, void *out, int64_t n);
 void g4_quantize_act_q8_0_avx2(const float *x, void *out, int64_t n);

@@ -63,6 +63,18 @@ static int parse_token_args(const char *cmd, int argc, char **argv, token_args *
     return -1; /* go on */
 }
 
+/* parse_token_args, then the --tokens list that logits and greedy require. */
+static int parse_token_ids(const char *cmd, int argc, char **argv, token_args *a, const char *usage, int32_t **ids,
+                           size_t *n) {
+    int rc = parse_token_args(cmd, argc, argv, a, usage);
+    if (rc >= 0) return rc;
+    if (!a->tokens) {
+        fprintf(stderr, "gemma4-cli %s: --tokens is required\n%s", cmd, usage);
+        return 2;
+    }
+    return cli_parse_token_list(cmd, a->tokens, ids, n) ? -1 : 2;
+}
+
 static void print_ids(const int32_t *ids, size_t n) {
     printf("{\"tokens\":[");
     for (size_t i = 0; i < n; i++) printf(i ? ",%d" : "%d", (int)ids[i]);
@@ -118,15 +130,10 @@ int cli_logits(int argc, char **argv) {
                                 "Prints the raw logits after the last token (after every token with --all) as\n"
                                 "{\"n_vocab\":V,\"rows\":[{\"pos\":i,\"logits\":[...]}]}, as llama-oracle.mjs does.\n";
     token_args a;
-    int rc = parse_token_args("logits", argc, argv, &a, usage);
-    if (rc >= 0) return rc;
     int32_t *ids = NULL;
     size_t n = 0;
-    if (!a.tokens) {
-        fprintf(stderr, "gemma4-cli logits: --tokens is required\n%s", usage);
-        return 2;
-    }
-    if (!cli_parse_token_list("logits", a.tokens, &ids, &n)) return 2;
+    int rc = parse_token_ids("logits", argc, argv, &a, usage, &ids, &n);
+    if (rc >= 0) return rc;
     gemma4_model *m = cli_load_model("logits", a.model_path);
     gemma4_session *s = m ? open_session("logits", m, n, a.n_ctx, true) : NULL;
     if (!s) {
@@ -167,7 +174,7 @@ static bool collect_token(void *user, int32_t token, const char *piece, size_t l
     (void)piece;
     (void)len;
     collected *c = user;
-    c->ids[c->n++] = token;
+    if (token >= 0) c->ids[c->n++] = token; /* token -1 only carries held-back bytes at the end */
     return true;
 }
 
@@ -176,15 +183,10 @@ int cli_greedy(int argc, char **argv) {
                                 "Prints the greedy continuation's token ids as {\"tokens\":[...]}; it stops at an\n"
                                 "end-of-generation token (not printed), as llama-oracle.mjs does.\n";
     token_args a;
-    int rc = parse_token_args("greedy", argc, argv, &a, usage);
-    if (rc >= 0) return rc;
     int32_t *ids = NULL;
     size_t n = 0;
-    if (!a.tokens) {
-        fprintf(stderr, "gemma4-cli greedy: --tokens is required\n%s", usage);
-        return 2;
-    }
-    if (!cli_parse_token_list("greedy", a.tokens, &ids, &n)) return 2;
+    int rc = parse_token_ids("greedy", argc, argv, &a, usage, &ids, &n);
+    if (rc >= 0) return rc;
     gemma4_model *m = cli_load_model("greedy", a.model_path);
     gemma4_session *s = m ? open_session("greedy", m, n + (size_t)a.n_predict, a.n_ctx, true) : NULL;
     collected out = {malloc(sizeof(int32_t) * (size_t)a.n_predict), 0};

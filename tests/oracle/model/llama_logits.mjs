@@ -6,8 +6,7 @@
 //                         [--batch N] [--kv f16|q8_0|f32] [--threads N]
 //
 // Prints {"n_vocab": V, "rows": [{"pos": i, "logits": [...]}]}. node-llama-cpp is loaded from
-// $ORACLE_DIR/node_modules (default /work/ref/oracle), installed as /work/shared/oracle/README.md
-// says (with the Sapphire Rapids CPU build removed).
+// $ORACLE_DIR/node_modules, installed by tests/oracle/setup.sh (ctest does it into build/oracle).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -21,7 +20,11 @@ const opt = (name, def) => {
   const i = rest.indexOf(name);
   return i >= 0 && i + 1 < rest.length ? rest[i + 1] : def;
 };
-const oracleDir = process.env.ORACLE_DIR ?? "/work/ref/oracle";
+const oracleDir = process.env.ORACLE_DIR;
+if (!oracleDir) {
+  console.error("set ORACLE_DIR to the folder where tests/oracle/setup.sh installed node-llama-cpp");
+  process.exit(2);
+}
 const { getLlama, LlamaLogLevel } = await import(
   pathToFileURL(join(oracleDir, "node_modules/node-llama-cpp/dist/index.js")).href);
 

@@ -25,6 +25,7 @@ struct gemma4_model {
     g4_gguf *gguf;
     g4_model *model;
     g4_vocab *vocab;
+    const struct g4_kernels *kernels; /* the kernel table every session computes with */
     g4_logger log;
     pthread_mutex_t err_lock;
     g4_error err;

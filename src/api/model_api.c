@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "api/api_internal.h"
+#include "kernels/dispatch.h"
 #include "text/tokenizer.h"
 
 GEMMA4_API gemma4_model_params gemma4_model_default_params(void) {
@@ -36,6 +37,26 @@ GEMMA4_API void gemma4_model_free(gemma4_model *m) {
     free(m);
 }
 
+/* The kernel table: params->kernels when it names one, else GEMMA4_KERNELS when set, else the best
+ * this CPU runs. Naming a table this build or CPU cannot run is an error, not a silent fallback:
+ * someone measuring or debugging a path must get that path. */
+static gemma4_status pick_kernels(const char *requested, const g4_kernels **out, g4_error *err) {
+    const char *source = "gemma4_model_params.kernels";
+    if (!requested || !*requested || !strcmp(requested, "auto")) {
+        requested = getenv("GEMMA4_KERNELS");
+        source = "GEMMA4_KERNELS";
+    }
+    if (!requested || !*requested || !strcmp(requested, "auto")) {
+        *out = g4_kernels_best();
+        return GEMMA4_OK;
+    }
+    *out = g4_kernels_by_name(requested);
+    if (*out) return GEMMA4_OK;
+    return g4_fail(err, GEMMA4_ERR_INVALID_ARG,
+                   "%s is '%s': not a kernel table this build and CPU can run (choose auto, scalar, or %s)", source,
+                   requested, g4_kernels_best()->name);
+}
+
 GEMMA4_API gemma4_status gemma4_model_load(const char *path, const gemma4_model_params *params, gemma4_model **out,
                                            char *errbuf, size_t errbuf_size) {
     g4_error err = {0};
@@ -57,7 +78,8 @@ GEMMA4_API gemma4_status gemma4_model_load(const char *path, const gemma4_model_
     pthread_mutex_init(&m->tools_lock, NULL);
     m->log = (g4_logger){p.log_fn, p.log_user, p.log_level};
 
-    st = g4_gguf_open(path, &m->gguf, &err);
+    st = pick_kernels(p.kernels, &m->kernels, &err);
+    if (st == GEMMA4_OK) st = g4_gguf_open(path, &m->gguf, &err);
     if (st == GEMMA4_OK) st = g4_model_load(m->gguf, &m->model, &err);
     if (st == GEMMA4_OK) st = g4_vocab_load(m->gguf, &m->vocab, &err);
     if (st == GEMMA4_OK && g4_vocab_n_tokens(m->vocab) != (int32_t)m->model->hp.n_vocab)
@@ -70,8 +92,8 @@ GEMMA4_API gemma4_status gemma4_model_load(const char *path, const gemma4_model_
         return st;
     }
     const g4_hparams *hp = &m->model->hp;
-    g4_log(&m->log, GEMMA4_LOG_INFO, "loaded %s: %u layers, %u wide, vocab %u, trained context %u", path, hp->n_layer,
-           hp->n_embd, hp->n_vocab, hp->n_ctx_train);
+    g4_log(&m->log, GEMMA4_LOG_INFO, "loaded %s: %u layers, %u wide, vocab %u, trained context %u, kernels %s", path,
+           hp->n_layer, hp->n_embd, hp->n_vocab, hp->n_ctx_train, m->kernels->name);
     *out = m;
     return GEMMA4_OK;
 }

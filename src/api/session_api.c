@@ -96,6 +96,7 @@ GEMMA4_API gemma4_status gemma4_session_new(gemma4_model *m, const gemma4_sessio
         cp.n_batch = p.n_batch;
         cp.kv_type = p.kv_type == GEMMA4_KV_Q8_0 ? G4_TYPE_Q8_0 : G4_TYPE_F16;
         cp.pool = s->pool;
+        cp.kernels = m->kernels;
         st = g4_ctx_new(m->model, &cp, &s->ctx, &err);
     }
     if (st == GEMMA4_OK) {

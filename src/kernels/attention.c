@@ -1,6 +1,7 @@
 /*
- * Streaming attention over a ring KV cache (see attention.h). Scalar reference; a SIMD pass only
- * needs to speed up the two inner loops (score dot products and the V accumulation).
+ * Streaming attention over a ring KV cache (see attention.h). Scalar reference: attention_avx2.c
+ * and attention_neon.c follow the same structure with the inner loops (score dot products, the
+ * exponentials and the V accumulation) in vector lanes, and are tested against this one.
  *
  * For one KV head the loop is: for each block of KB key positions, dequantize K and V once to f32,
  * then update every (query, head) of the group with the flash-attention recurrence
@@ -15,11 +16,12 @@
 
 #include "kernels/quants.h"
 
-#define KB 32 /* key positions per block */
+#define KB G4_ATTN_BLOCK
 
+/* The layout every table uses: K and V blocks, the block scores of a group of query rows (the
+ * scalar version uses one row of it), running max and sum per (query, head). */
 size_t g4_attention_scratch_bytes(int64_t head_dim, int64_t n_head, int64_t n_tok) {
-    /* K and V blocks, block scores, running max and sum per (query, head) */
-    return sizeof(float) * (size_t)(2 * KB * head_dim + KB + 2 * n_tok * n_head);
+    return sizeof(float) * (size_t)(2 * KB * head_dim + G4_ATTN_GROUP * KB + 2 * n_tok * n_head);
 }
 
 static float dot_f32(const float *a, const float *b, int64_t n) {
@@ -49,8 +51,8 @@ void g4_attention(const g4_attn_args *a, int64_t head_begin, int64_t head_end, v
     float *kblk = (float *)scratch;
     float *vblk = kblk + KB * hd;
     float *s = vblk + KB * hd;
-    float *M = s + KB;             /* [n_tok][n_head] */
-    float *S = M + n_tok * n_head; /* [n_tok][n_head] */
+    float *M = s + G4_ATTN_GROUP * KB; /* [n_tok][n_head] */
+    float *S = M + n_tok * n_head;     /* [n_tok][n_head] */
 
     for (int64_t t = 0; t < n_tok; t++) {
         for (int64_t h = head_begin; h < head_end; h++) {

@@ -41,11 +41,35 @@ typedef struct g4_attn_args {
     float *out;     /* [n_tok][n_head * head_dim]; the rows of heads [head_begin, head_end) are written */
 } g4_attn_args;
 
-/* Scratch bytes for one call of g4_attention (each concurrent caller needs its own). */
+/* Key positions per block. Blocks start at multiples of it, so every query sees the same partition
+ * of its keys (and so the same rounding) whatever batch it arrives in and whichever head range a
+ * call computes: within one kernel table, prefill and token-by-token decode give the same bits. */
+#define G4_ATTN_BLOCK 32
+
+/* Query rows (a head of a token) the SIMD versions take through one key block together, sharing
+ * each K and V load among them. */
+#define G4_ATTN_GROUP 4
+
+/* Scratch bytes for one call of g4_attention or any table's attention (each concurrent caller
+ * needs its own). */
 size_t g4_attention_scratch_bytes(int64_t head_dim, int64_t n_head, int64_t n_tok);
 
 /* Computes the query heads [head_begin, head_end) of all n_tok queries. Calls over disjoint head
- * ranges touch disjoint output and may run in parallel. */
+ * ranges touch disjoint output and may run in parallel. The scalar reference (attention.c); the
+ * kernel tables (dispatch.h) carry it or a SIMD version with the same contract. */
 void g4_attention(const g4_attn_args *a, int64_t head_begin, int64_t head_end, void *scratch);
+
+/* SIMD versions (attention_avx2.c, attention_neon.c): the same algorithm and block partition, with
+ * dot products and accumulations in vector lanes and e^x by a polynomial. Against the scalar one
+ * they differ by rounding only (tests/unit/test_kernels_attention.c states the tolerance). The
+ * g4_attn_exp_* functions are that e^x, exported so that the tests can hold it against expf. */
+#if defined(__x86_64__)
+void g4_attention_avx2(const g4_attn_args *a, int64_t head_begin, int64_t head_end, void *scratch);
+void g4_attn_exp_avx2(float *x, int64_t n);
+#endif
+#if defined(__aarch64__)
+void g4_attention_neon(const g4_attn_args *a, int64_t head_begin, int64_t head_end, void *scratch);
+void g4_attn_exp_neon(float *x, int64_t n);
+#endif
 
 #endif

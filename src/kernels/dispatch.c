@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/cpu.h"
+#include "kernels/attention.h"
 #include "kernels/ops.h"
 #include "kernels/simd.h"
 #include "kernels/vec_dot.h"
@@ -36,6 +37,7 @@ static const g4_kernels k_scalar = {
     .softmax = g4_softmax,
     .gelu_tanh = g4_gelu_tanh_inplace,
     .softcap = g4_softcap,
+    .attention = g4_attention,
 };
 
 const g4_kernels *g4_kernels_scalar(void) {

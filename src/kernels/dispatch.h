@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "gguf/gguf_types.h"
+#include "kernels/attention.h"
 #include "kernels/matmul.h"
 
 /* Dot product of one stored weight row (n elements) with one activation row already in the
@@ -58,6 +59,10 @@ typedef struct g4_kernels {
     void (*softmax)(float *x, int64_t n);
     void (*gelu_tanh)(float *x, int64_t n);
     void (*softcap)(float *x, int64_t n, float cap);
+
+    /* g4_attention's contract and scratch (attention.h); within 1e-5-level rounding of the scalar
+     * one, and bit-identical to itself between batch and token-by-token and across head splits. */
+    void (*attention)(const g4_attn_args *a, int64_t head_begin, int64_t head_end, void *scratch);
 } g4_kernels;
 
 /* The scalar reference table (always available). */

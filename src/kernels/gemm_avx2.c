@@ -11,22 +11,7 @@
 #include "kernels/blocks.h"
 #include "kernels/kquant_scales.h"
 #include "kernels/simd.h"
-
-#define G4_INLINE static inline __attribute__((always_inline))
-#include <stddef.h>
-
-G4_INLINE __m256i load32(const void *p) {
-    return _mm256_loadu_si256((const __m256i *)p);
-}
-
-/* The eight int32 lanes of each acc[i] summed into lane i of the result. */
-G4_INLINE __m256i hsum8_i32(const __m256i acc[8]) {
-    const __m256i s01 = _mm256_hadd_epi32(acc[0], acc[1]), s23 = _mm256_hadd_epi32(acc[2], acc[3]);
-    const __m256i s45 = _mm256_hadd_epi32(acc[4], acc[5]), s67 = _mm256_hadd_epi32(acc[6], acc[7]);
-    const __m256i s0123 = _mm256_hadd_epi32(s01, s23), s4567 = _mm256_hadd_epi32(s45, s67);
-    return _mm256_add_epi32(_mm256_permute2x128_si256(s0123, s4567, 0x20),
-                            _mm256_permute2x128_si256(s0123, s4567, 0x31));
-}
+#include "kernels/tile_avx2.h"
 
 /* Scale j of the 8 int16 in every int16 of the low lane and scale k in the high lane. */
 G4_INLINE __m256i pick_scales(__m256i scales16, int j, int k) {
@@ -37,20 +22,6 @@ G4_INLINE __m256i pick_scales(__m256i scales16, int j, int k) {
 
 G4_INLINE __m256i bits_at(__m256i v, int shift, int mask) {
     return _mm256_and_si256(_mm256_srli_epi16(v, shift), _mm256_set1_epi8((char)mask));
-}
-
-/* Lane r * nt + t: the per-row value v[r] (rows_major) or the per-token value v[t]. */
-G4_INLINE __m256 lanes_by_row(const float *v, int nt) {
-    float l[8];
-    _Pragma("GCC unroll 8")
-    for (int i = 0; i < 8; i++) l[i] = v[i / nt];
-    return _mm256_loadu_ps(l);
-}
-G4_INLINE __m256 lanes_by_token(const float *v, int nt) {
-    float l[8];
-    _Pragma("GCC unroll 8")
-    for (int i = 0; i < 8; i++) l[i] = v[i % nt];
-    return _mm256_loadu_ps(l);
 }
 
 /* ---- Q4_K ------------------------------------------------------------------------------------------ */
@@ -74,15 +45,9 @@ G4_INLINE __m256 tile_q4_K(int64_t nb, const g4_block_q4_K *const *w, int nr, co
         _Pragma("GCC unroll 8")
         for (int t = 0; t < nt; t++) dx[t] = x[t][b].d;
         if (nr == 8) {
-            /* decode streams the weights from memory: start on the next tile's rows (the 8 after these) */
-            const ptrdiff_t ahead = 8 * ((const char *)w[1] - (const char *)w[0]);
+            const ptrdiff_t stride = (const char *)w[1] - (const char *)w[0];
             _Pragma("GCC unroll 8")
-            for (int r = 0; r < nr; r++) {
-                const char *p = (const char *)&w[r][b] + ahead;
-                _mm_prefetch(p, _MM_HINT_T0);
-                _mm_prefetch(p + 64, _MM_HINT_T0);
-                _mm_prefetch(p + 128, _MM_HINT_T0);
-            }
+            for (int r = 0; r < nr; r++) prefetch_next_rows(&w[r][b], stride, 192);
         }
         _Pragma("GCC unroll 8")
         for (int i = 0; i < 8; i++) acc[i] = _mm256_setzero_si256();
@@ -140,15 +105,9 @@ G4_INLINE __m256 tile_q6_K(int64_t nb, const g4_block_q6_K *const *w, int nr, co
         _Pragma("GCC unroll 8")
         for (int t = 0; t < nt; t++) dx[t] = x[t][b].d;
         if (nr == 8) {
-            /* decode streams the weights from memory: start on the next tile's rows (the 8 after these) */
-            const ptrdiff_t ahead = 8 * ((const char *)w[1] - (const char *)w[0]);
+            const ptrdiff_t stride = (const char *)w[1] - (const char *)w[0];
             _Pragma("GCC unroll 8")
-            for (int r = 0; r < nr; r++) {
-                const char *p = (const char *)&w[r][b] + ahead;
-                _mm_prefetch(p, _MM_HINT_T0);
-                _mm_prefetch(p + 64, _MM_HINT_T0);
-                _mm_prefetch(p + 128, _MM_HINT_T0);
-            }
+            for (int r = 0; r < nr; r++) prefetch_next_rows(&w[r][b], stride, 192);
         }
         _Pragma("GCC unroll 8")
         for (int i = 0; i < 8; i++) acc[i] = _mm256_setzero_si256();
@@ -200,30 +159,5 @@ static __attribute__((noinline)) __m256 tile_q6_K_2x4(int64_t nb, const g4_block
     return tile_q6_K(nb, w, 2, x, 4);
 }
 
-/* ---- the tile entry points ----------------------------------------------------------------------- */
-
-/* Splits the nr x nt request into 8-lane shapes; rows and tokens past the request repeat the last
- * one (computed, not stored). */
-#define G4_TILE_ENTRY(name, wtype, k8x1, k4x2, k2x4)                                                                  \
-    void name(int64_t n, const void *w, size_t w_stride, int nr, const void *x, size_t x_stride, int nt, float *y,    \
-              size_t y_stride) {                                                                                       \
-        const int64_t nb = n / G4_QK_K;                                                                                \
-        const int tr = nt == 1 ? 8 : nt == 2 ? 4 : 2, tt = 8 / tr;                                                     \
-        for (int r0 = 0; r0 < nr; r0 += tr) {                                                                          \
-            const wtype *wr[8];                                                                                        \
-            const g4_block_q8_K *xr[8];                                                                                \
-            for (int r = 0; r < tr; r++) {                                                                             \
-                const int rr = r0 + r < nr ? r0 + r : nr - 1;                                                          \
-                wr[r] = (const wtype *)((const char *)w + (size_t)rr * w_stride);                                      \
-            }                                                                                                          \
-            for (int t = 0; t < tt; t++)                                                                               \
-                xr[t] = (const g4_block_q8_K *)((const char *)x + (size_t)(t < nt ? t : nt - 1) * x_stride);           \
-            float out[8];                                                                                              \
-            _mm256_storeu_ps(out, tr == 8 ? k8x1(nb, wr, xr) : tr == 4 ? k4x2(nb, wr, xr) : k2x4(nb, wr, xr));         \
-            for (int r = 0; r < tr && r0 + r < nr; r++)                                                                \
-                for (int t = 0; t < nt; t++) y[(size_t)t * y_stride + (size_t)(r0 + r)] = out[r * tt + t];             \
-        }                                                                                                              \
-    }
-
-G4_TILE_ENTRY(g4_dot_tile_q4_K_avx2, g4_block_q4_K, tile_q4_K_8x1, tile_q4_K_4x2, tile_q4_K_2x4)
-G4_TILE_ENTRY(g4_dot_tile_q6_K_avx2, g4_block_q6_K, tile_q6_K_8x1, tile_q6_K_4x2, tile_q6_K_2x4)
+G4_TILE_ENTRY(g4_dot_tile_q4_K_avx2, g4_block_q4_K, g4_block_q8_K, G4_QK_K, tile_q4_K_8x1, tile_q4_K_4x2, tile_q4_K_2x4)
+G4_TILE_ENTRY(g4_dot_tile_q6_K_avx2, g4_block_q6_K, g4_block_q8_K, G4_QK_K, tile_q6_K_8x1, tile_q6_K_4x2, tile_q6_K_2x4)

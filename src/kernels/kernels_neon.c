@@ -3,6 +3,7 @@
  * "neon-dotprod" (integer dots with SDOT: Cortex-A76 / Raspberry Pi 5 and later). They share the
  * float dots, the activation quantizers and the vector ops; RoPE stays scalar.
  */
+#include "kernels/attention.h"
 #include "kernels/ops.h"
 #include "kernels/simd.h"
 #include "kernels/vec_dot.h"
@@ -27,7 +28,7 @@
                 [G4_TYPE_Q6_K] = {G4_TYPE_Q8_K, g4_quantize_act_q8_K_neon, g4_vec_dot_q6_K_##sfx},                     \
             },                                                                                                         \
         .rmsnorm = g4_rmsnorm_neon, .rope_neox = g4_rope_neox, .softmax = g4_softmax_neon,                             \
-        .gelu_tanh = g4_gelu_tanh_neon, .softcap = g4_softcap_neon,                                                    \
+        .gelu_tanh = g4_gelu_tanh_neon, .softcap = g4_softcap_neon, .attention = g4_attention_neon,                    \
     }
 
 const g4_kernels g4_kernels_neon_table = G4_ARM_TABLE("neon", neon);

@@ -2,7 +2,7 @@
  * AVX2 versions of the vector ops (ops.h contracts). Against the scalar ones:
  *   rmsnorm: the same f32 squares summed in double (in four lanes), the same scale expression and
  *            products: equal to the reference except for the order of the double additions;
- *   softmax: exp by the polynomial below (within 2 ulp of expf for results >= FLT_MIN, 0 instead of
+ *   softmax: exp by the polynomial of exp_avx2.h (within 2 ulp of expf for results >= FLT_MIN, 0 instead of
  *            a subnormal below), sum in double, the same reciprocal multiply;
  *   gelu:    0.5 x (1 + tanh(u)) computed as x / (1 + exp(-2u)), the same value without the
  *            cancellation that makes the tanhf form lose relative accuracy for x < 0;
@@ -13,32 +13,10 @@
 #include <math.h>
 #include <string.h>
 
+#include "kernels/exp_avx2.h"
 #include "kernels/ops.h"
 #include "kernels/simd.h"
 
-/* e^x: x = k ln2 + r with |r| <= ln2 / 2 (ln2 split in two so k ln2 is exact for |k| <= 127),
- * e^r by Cephes' degree-6 polynomial, 2^k through the exponent bits. Inputs are clamped to
- * [ln FLT_MIN, 88] so that 2^k stays a normal float; below ln FLT_MIN the result is 0 and NaN
- * propagates (vmin/vmax return the second operand when one is NaN). */
-static inline __m256 exp_ps(__m256 x) {
-    const __m256 lo = _mm256_set1_ps(-87.33654475f);
-    const __m256 underflow = _mm256_cmp_ps(x, lo, _CMP_LT_OQ);
-    x = _mm256_min_ps(_mm256_set1_ps(88.0f), x);
-    x = _mm256_max_ps(lo, x);
-    const __m256 k = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
-                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(0.693359375f), x);
-    r = _mm256_fnmadd_ps(k, _mm256_set1_ps(-2.12194440e-4f), r);
-    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
-    const __m256 er = _mm256_add_ps(_mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r), _mm256_set1_ps(1.0f));
-    const __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvttps_epi32(k), _mm256_set1_epi32(127)), 23);
-    return _mm256_andnot_ps(underflow, _mm256_mul_ps(er, _mm256_castsi256_ps(bits)));
-}
 
 /* tanh: Cephes' odd polynomial below |z| = 0.625, 1 - 2 / (e^{2|z|} + 1) with z's sign above. */
 static inline __m256 tanh_ps(__m256 z) {

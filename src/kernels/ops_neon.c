@@ -6,30 +6,10 @@
 #include <math.h>
 #include <string.h>
 
+#include "kernels/exp_neon.h"
 #include "kernels/ops.h"
 #include "kernels/simd.h"
 
-/* e^x as in ops_avx2.c: k = round(x / ln2), r = x - k ln2 (two-part ln2), Cephes' polynomial for
- * e^r, 2^k via the exponent bits; x clamped to [ln FLT_MIN, 88] (FMIN/FMAX keep NaN), 0 below. */
-static inline float32x4_t exp_f32(float32x4_t x) {
-    const float32x4_t lo = vdupq_n_f32(-87.33654475f);
-    const uint32x4_t underflow = vcltq_f32(x, lo);
-    x = vminq_f32(x, vdupq_n_f32(88.0f));
-    x = vmaxq_f32(x, lo);
-    const float32x4_t k = vrndnq_f32(vmulq_f32(x, vdupq_n_f32(1.44269504088896341f)));
-    float32x4_t r = vfmsq_f32(x, k, vdupq_n_f32(0.693359375f));
-    r = vfmsq_f32(r, k, vdupq_n_f32(-2.12194440e-4f));
-    float32x4_t p = vdupq_n_f32(1.9875691500e-4f);
-    p = vfmaq_f32(vdupq_n_f32(1.3981999507e-3f), p, r);
-    p = vfmaq_f32(vdupq_n_f32(8.3334519073e-3f), p, r);
-    p = vfmaq_f32(vdupq_n_f32(4.1665795894e-2f), p, r);
-    p = vfmaq_f32(vdupq_n_f32(1.6666665459e-1f), p, r);
-    p = vfmaq_f32(vdupq_n_f32(5.0000001201e-1f), p, r);
-    const float32x4_t er = vaddq_f32(vfmaq_f32(r, p, vmulq_f32(r, r)), vdupq_n_f32(1.0f));
-    const int32x4_t bits = vshlq_n_s32(vaddq_s32(vcvtq_s32_f32(k), vdupq_n_s32(127)), 23);
-    const float32x4_t e = vmulq_f32(er, vreinterpretq_f32_s32(bits));
-    return vreinterpretq_f32_u32(vbicq_u32(vreinterpretq_u32_f32(e), underflow));
-}
 
 static inline float32x4_t tanh_f32(float32x4_t z) {
     const float32x4_t a = vabsq_f32(z), z2 = vmulq_f32(z, z);

@@ -34,6 +34,15 @@ void g4_dot_tile_q4_K_avx2(int64_t n, const void *w, size_t w_stride, int nr, co
                            float *y, size_t y_stride);
 void g4_dot_tile_q6_K_avx2(int64_t n, const void *w, size_t w_stride, int nr, const void *x, size_t x_stride, int nt,
                            float *y, size_t y_stride);
+/* The same for the 32-element block types (gemm_legacy_avx2.c). */
+#define G4_DECLARE_TILE_AVX2(T)                                                                                        \
+    void g4_dot_tile_##T##_avx2(int64_t n, const void *w, size_t w_stride, int nr, const void *x, size_t x_stride,      \
+                                int nt, float *y, size_t y_stride);
+G4_DECLARE_TILE_AVX2(q4_0)
+G4_DECLARE_TILE_AVX2(q4_1)
+G4_DECLARE_TILE_AVX2(q5_0)
+G4_DECLARE_TILE_AVX2(q5_1)
+G4_DECLARE_TILE_AVX2(q8_0)
 
 void g4_quantize_act_f16_avx2(const float *x, void *out, int64_t n);
 void g4_quantize_act_bf16_avx2(const float *x, void *out, int64_t n);

@@ -99,6 +99,7 @@ static void heads_rope(const g4_kernels *k, float *x, int64_t B, int64_t n_head,
 }
 
 typedef struct attn_job {
+    const g4_kernels *k;
     const g4_attn_args *args;
     uint8_t *scratch;
     size_t stride;
@@ -109,7 +110,7 @@ static void attn_worker(void *ctx, int ith, int nth) {
     const attn_job *job = ctx;
     const int64_t n_head = job->args->n_head;
     const int64_t h0 = n_head * ith / nth, h1 = n_head * (ith + 1) / nth;
-    g4_attention(job->args, h0, h1, job->scratch + (size_t)ith * job->stride);
+    job->k->attention(job->args, h0, h1, job->scratch + (size_t)ith * job->stride);
 }
 
 static void attention_block(g4_ctx *c, uint32_t il, int64_t B, int64_t pos0) {
@@ -156,7 +157,7 @@ static void attention_block(g4_ctx *c, uint32_t il, int64_t B, int64_t pos0) {
         .q = s->q,
         .out = s->att,
     };
-    attn_job job = {&args, s->attn, s->attn_stride};
+    attn_job job = {c->k, &args, s->attn, s->attn_stride};
     g4_pool_run(c->pool, attn_worker, &job);
 
     matmul(c, &L->wo, s->att, B, s->o);

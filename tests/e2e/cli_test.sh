@@ -98,6 +98,27 @@ if expect 0 "bench json" -- bench -m "$models/tiny-q4_0.gguf" -p 16 -n 4 -r 2 -t
 fi
 expect 0 "bench table" -- bench -m "$m" -p 8 -n 2 -r 1 && contains "$tmp/out" "pp8" "bench table rows"
 expect 2 "bench nothing" -- bench -m "$m" -p 0 -n 0
+expect 1 "bench, llama-bench missing" -- bench -m "$m" -p 8 -n 0 -r 1 --llama-bench "$tmp/no-llama-bench" &&
+    contains "$tmp/err" "llama-bench: .*no-llama-bench exited with status 127" "bench says llama-bench did not run"
+
+# --- kernel tables: GEMMA4_KERNELS picks one; the scalar reference and the default agree as two
+# correct builds do (tests/arm/e2e-qemu.sh says why the bar is a cosine) ----------------------------
+tq=$models/tiny-q4_k_m.gguf
+if GEMMA4_KERNELS=scalar expect 0 "logits, scalar kernels" -- logits -m "$tq" --tokens 2,40,41,42,43 --all; then
+    cp "$tmp/out" "$tmp/scalar.json"
+    if expect 0 "logits, default kernels" -- logits -m "$tq" --tokens 2,40,41,42,43 --all; then
+        python3 - "$tmp/scalar.json" "$tmp/out" <<'EOF2' || fail "scalar and default kernel tables disagree"
+import json, math, sys
+a, b = (json.load(open(f))["rows"] for f in sys.argv[1:3])
+for ra, rb in zip(a, b):
+    x, y = ra["logits"], rb["logits"]
+    cos = sum(p * q for p, q in zip(x, y)) / math.sqrt(sum(p * p for p in x) * sum(q * q for q in y))
+    assert cos >= 0.9995, f"pos {ra['pos']}: cosine {cos}"
+EOF2
+    fi
+fi
+GEMMA4_KERNELS=no-such-table expect 1 "unknown kernel table" -- logits -m "$tq" --tokens 2,40 &&
+    contains "$tmp/err" "GEMMA4_KERNELS is 'no-such-table'" "unknown kernel table named"
 
 # --- info ----------------------------------------------------------------------------------------
 if expect 0 "info --json" -- info --json "$models/tiny-q4_k_m.gguf"; then

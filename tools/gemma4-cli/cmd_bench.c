@@ -5,6 +5,8 @@
  * Each test runs -r times after one warm-up; the table shows tokens per second as mean ± sd, plus
  * the model's load time and the process's peak resident memory. Token ids are fixed pseudo-random
  * numbers, as llama-bench uses, so the cost does not depend on the text.
+ * With --llama-bench PATH, llama-bench then runs the same tests on the same file (bench_llama.c)
+ * and a second table sets the two side by side with our speed as a ratio of llama.cpp's.
  */
 #include <math.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include <sys/resource.h>
 
 #include "args.h"
+#include "bench_llama.h"
 #include "cli.h"
 
 #define MAX_THREAD_COUNTS 16
@@ -24,6 +27,7 @@ typedef struct bench_args {
     int n_threads;
     bool json;
     gemma4_kv_type kv_type;
+    const char *llama_bench; /* path of llama-bench to compare with, or NULL */
 } bench_args;
 
 typedef struct bench_result {
@@ -36,11 +40,14 @@ typedef struct bench_result {
 
 static const char k_usage[] =
     "usage: gemma4-cli bench -m MODEL.gguf [-p 512] [-n 128] [-t 1,2] [-r 5] [-o md|json] [--kv-type f16|q8_0]\n"
+    "                        [--llama-bench PATH]\n"
     "  -p N     prompt-processing test of N tokens (0: skip)\n"
     "  -n N     text-generation test of N tokens (0: skip)\n"
     "  -t LIST  thread counts to test, comma-separated (default: physical cores)\n"
     "  -r N     repetitions of each test (default 5)\n"
-    "  -o FMT   md (a table, default) or json (one object per test)\n";
+    "  -o FMT   md (a table, default) or json (one object per test)\n"
+    "  --llama-bench PATH  then run llama.cpp's llama-bench with the same tests on the same file and\n"
+    "           print both side by side (t/s, ratio, peak resident memory of each process)\n";
 
 static bool parse_threads(const char *text, bench_args *a) {
     a->n_threads = 0;
@@ -96,6 +103,8 @@ static int parse_bench_args(int argc, char **argv, bench_args *a) {
                 fprintf(stderr, "gemma4-cli bench: -o is md or json, got '%s'\n", v);
                 return 2;
             }
+        } else if (!strcmp(arg, "--llama-bench")) {
+            a->llama_bench = v;
         } else if (!strcmp(arg, "--kv-type")) {
             if (!strcmp(v, "f16")) a->kv_type = GEMMA4_KV_F16;
             else if (!strcmp(v, "q8_0")) a->kv_type = GEMMA4_KV_Q8_0;
@@ -194,6 +203,36 @@ static const char *base_name(const char *path) {
     return slash ? slash + 1 : path;
 }
 
+/* Runs llama-bench with our tests' settings and prints the two side by side (stderr in json mode,
+ * so stdout stays one JSON document). */
+static int compare_with_llama(const bench_args *a, const bench_result *ours, int n) {
+    llama_bench_run run;
+    fflush(stdout);
+    fprintf(stderr, "running %s on the same file...\n", a->llama_bench);
+    if (!llama_bench_run_tests(a->llama_bench, a->model_path, a->n_prompt, a->n_gen, a->threads, a->n_threads, a->reps,
+                               &run)) {
+        fprintf(stderr, "gemma4-cli bench: llama-bench: %s\n", run.error);
+        return 1;
+    }
+    FILE *out = a->json ? stderr : stdout;
+    fprintf(out, "\n| %7s | %8s | %20s | %20s | %6s |\n", "threads", "test", "gemma4 t/s", "llama.cpp t/s", "ratio");
+    fprintf(out, "| ------: | -------: | -------------------: | -------------------: | -----: |\n");
+    for (int i = 0; i < n; i++) {
+        const bench_result *r = &ours[i];
+        const llama_bench_result *l = llama_bench_find(&run, r->n_prompt, r->n_gen, r->threads);
+        char test[32], o[48], t[48] = "(missing)", ratio[16] = "";
+        snprintf(test, sizeof test, "%s%d", r->test_kind, r->n_prompt ? r->n_prompt : r->n_gen);
+        snprintf(o, sizeof o, "%.2f ± %.2f", r->avg_ts, r->stddev_ts);
+        if (l) {
+            snprintf(t, sizeof t, "%.2f ± %.2f", l->avg_ts, l->stddev_ts);
+            snprintf(ratio, sizeof ratio, "%.2fx", r->avg_ts / l->avg_ts);
+        }
+        fprintf(out, "| %7d | %8s | %20s | %20s | %6s |\n", r->threads, test, o, t, ratio);
+    }
+    fprintf(out, "\npeak resident memory: gemma4-cli %.1f MiB, llama-bench %.1f MiB\n", peak_rss_mib(), run.peak_rss_mib);
+    return 0;
+}
+
 int cli_bench(int argc, char **argv) {
     bench_args a;
     int rc = parse_bench_args(argc, argv, &a);
@@ -223,6 +262,7 @@ int cli_bench(int argc, char **argv) {
     } else {
         printf("[\n");
     }
+    bench_result done[2 * MAX_THREAD_COUNTS];
     int ret = 0, n_rows = 0;
     for (int ti = 0; ti < a.n_threads && ret == 0; ti++) {
         for (int kind = 0; kind < 2 && ret == 0; kind++) {
@@ -248,12 +288,13 @@ int cli_bench(int argc, char **argv) {
                 printf("], \"load_seconds\": %.4f, \"peak_rss_mib\": %.1f}", load_seconds, peak_rss_mib());
             }
             fflush(stdout);
-            n_rows++;
+            done[n_rows++] = r;
         }
     }
     if (a.json) printf("\n]\n");
     else printf("\npeak resident memory: %.1f MiB\n", peak_rss_mib());
     free(ids);
     gemma4_model_free(m);
+    if (ret == 0 && a.llama_bench) ret = compare_with_llama(&a, done, n_rows);
     return ret;
 }

@@ -1,0 +1,73 @@
+/*
+ * What every AVX2 dot-product tile (dispatch.h g4_dot_tile_fn) shares: the tile computes eight
+ * (row, token) pairs at once, one per float lane, as 8 rows x 1 token (decode: each activation
+ * block is loaded once for eight rows), 4 x 2, or 2 x 4 (prefill: each weight block is unpacked
+ * once for four tokens). Included only by *_avx2.c files.
+ */
+#ifndef G4_KERNELS_TILE_AVX2_H
+#define G4_KERNELS_TILE_AVX2_H
+
+#include <immintrin.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define G4_INLINE static inline __attribute__((always_inline))
+
+G4_INLINE __m256i load32(const void *p) {
+    return _mm256_loadu_si256((const __m256i *)p);
+}
+
+/* The eight int32 lanes of each acc[i] summed into lane i of the result. */
+G4_INLINE __m256i hsum8_i32(const __m256i acc[8]) {
+    const __m256i s01 = _mm256_hadd_epi32(acc[0], acc[1]), s23 = _mm256_hadd_epi32(acc[2], acc[3]);
+    const __m256i s45 = _mm256_hadd_epi32(acc[4], acc[5]), s67 = _mm256_hadd_epi32(acc[6], acc[7]);
+    const __m256i s0123 = _mm256_hadd_epi32(s01, s23), s4567 = _mm256_hadd_epi32(s45, s67);
+    return _mm256_add_epi32(_mm256_permute2x128_si256(s0123, s4567, 0x20),
+                            _mm256_permute2x128_si256(s0123, s4567, 0x31));
+}
+
+/* Lane r * nt + t: the per-row value v[r] (rows_major) or the per-token value v[t]. */
+G4_INLINE __m256 lanes_by_row(const float *v, int nt) {
+    float l[8];
+    _Pragma("GCC unroll 8")
+    for (int i = 0; i < 8; i++) l[i] = v[i / nt];
+    return _mm256_loadu_ps(l);
+}
+G4_INLINE __m256 lanes_by_token(const float *v, int nt) {
+    float l[8];
+    _Pragma("GCC unroll 8")
+    for (int i = 0; i < 8; i++) l[i] = v[i % nt];
+    return _mm256_loadu_ps(l);
+}
+
+/* Starts loading the next tile's rows (the 8 after these, w_stride bytes apart) while this one
+ * computes: decode streams every weight from memory once. */
+G4_INLINE void prefetch_next_rows(const void *block, ptrdiff_t row_stride, int bytes) {
+    const char *p = (const char *)block + 8 * row_stride;
+    for (int off = 0; off < bytes; off += 64) _mm_prefetch(p + off, _MM_HINT_T0);
+}
+
+/* Splits the nr x nt request into 8-lane shapes; rows and tokens past the request repeat the last
+ * one (computed, not stored). */
+#define G4_TILE_ENTRY(name, wtype, xtype, qk, k8x1, k4x2, k2x4)                                                                  \
+    void name(int64_t n, const void *w, size_t w_stride, int nr, const void *x, size_t x_stride, int nt, float *y,    \
+              size_t y_stride) {                                                                                       \
+        const int64_t nb = n / (qk);                                                                                \
+        const int tr = nt == 1 ? 8 : nt == 2 ? 4 : 2, tt = 8 / tr;                                                     \
+        for (int r0 = 0; r0 < nr; r0 += tr) {                                                                          \
+            const wtype *wr[8];                                                                                        \
+            const xtype *xr[8];                                                                                \
+            for (int r = 0; r < tr; r++) {                                                                             \
+                const int rr = r0 + r < nr ? r0 + r : nr - 1;                                                          \
+                wr[r] = (const wtype *)((const char *)w + (size_t)rr * w_stride);                                      \
+            }                                                                                                          \
+            for (int t = 0; t < tt; t++)                                                                               \
+                xr[t] = (const xtype *)((const char *)x + (size_t)(t < nt ? t : nt - 1) * x_stride);           \
+            float out[8];                                                                                              \
+            _mm256_storeu_ps(out, tr == 8 ? k8x1(nb, wr, xr) : tr == 4 ? k4x2(nb, wr, xr) : k2x4(nb, wr, xr));         \
+            for (int r = 0; r < tr && r0 + r < nr; r++)                                                                \
+                for (int t = 0; t < nt; t++) y[(size_t)t * y_stride + (size_t)(r0 + r)] = out[r * tt + t];             \
+        }                                                                                                              \
+    }
+
+#endif

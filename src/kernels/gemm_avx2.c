@@ -51,7 +51,7 @@ G4_INLINE __m256 tile_q4_K(int64_t nb, const g4_block_q4_K *const *w, int nr, co
         }
         _Pragma("GCC unroll 8")
         for (int i = 0; i < 8; i++) acc[i] = _mm256_setzero_si256();
-        _Pragma("GCC unroll 8")
+        _Pragma("GCC unroll 1")
         for (int c = 0; c < 4; c++) {
             _Pragma("GCC unroll 8")
             for (int r = 0; r < nr; r++) {
@@ -111,7 +111,7 @@ G4_INLINE __m256 tile_q6_K(int64_t nb, const g4_block_q6_K *const *w, int nr, co
         }
         _Pragma("GCC unroll 8")
         for (int i = 0; i < 8; i++) acc[i] = _mm256_setzero_si256();
-        _Pragma("GCC unroll 8")
+        _Pragma("GCC unroll 1")
         for (int half = 0; half < 2; half++) {
             _Pragma("GCC unroll 8")
             for (int r = 0; r < nr; r++) {

@@ -38,7 +38,7 @@ typedef void (*g4_act_quantize_fn)(const float *x, void *out, int64_t n);
  * 1 <= nr <= G4_TILE_ROWS and 1 <= nt <= G4_TILE_TOKENS. Loading a weight block once for several
  * tokens (prefill) and an activation block once for several rows (decode) is what it buys. */
 #define G4_TILE_ROWS 8
-#define G4_TILE_TOKENS 4
+#define G4_TILE_TOKENS 8
 typedef void (*g4_dot_tile_fn)(int64_t n, const void *w, size_t w_stride, int nr, const void *x, size_t x_stride,
                                int nt, float *y, size_t y_stride);
 

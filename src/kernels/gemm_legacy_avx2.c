@@ -20,22 +20,23 @@
         const ptrdiff_t stride = (const char *)w[1] - (const char *)w[0];                                              \
         for (int64_t b = 0; b < nb; b++) {                                                                             \
             __m256i acc[8];                                                                                            \
-            float dw[8], dx[8], mw[8], sx[8];                                                                          \
+            uint16_t dw[8] = {0}, dx[8] = {0}, mw[8] = {0}, sx[8] = {0};                                               \
             _Pragma("GCC unroll 8") for (int r = 0; r < nr; r++) {                                                     \
-                dw[r] = _cvtsh_ss(w[r][b].d);                                                                          \
-                if (HAS_MIN) mw[r] = _cvtsh_ss(MW(w[r][b]));                                                           \
+                dw[r] = w[r][b].d;                                                                                     \
+                if (HAS_MIN) mw[r] = MW(w[r][b]);                                                                      \
                 if (nr == 8) prefetch_next_rows(&w[r][b], stride, 1);                                                  \
             }                                                                                                          \
             _Pragma("GCC unroll 8") for (int t = 0; t < nt; t++) {                                                     \
-                dx[t] = _cvtsh_ss(x[t][b].d);                                                                          \
-                if (HAS_MIN) sx[t] = _cvtsh_ss(SX(x[t][b]));                                                           \
+                dx[t] = x[t][b].d;                                                                                     \
+                if (HAS_MIN) sx[t] = SX(x[t][b]);                                                                      \
             }                                                                                                          \
             _Pragma("GCC unroll 8") for (int r = 0; r < nr; r++) {                                                     \
                 _Pragma("GCC unroll 8") for (int t = 0; t < nt; t++) acc[r * nt + t] = BLOCK(&w[r][b], &x[t][b]);      \
             }                                                                                                          \
-            const __m256 d = _mm256_mul_ps(lanes_by_row(dw, nt), lanes_by_token(dx, nt));                              \
+            const __m256 d = _mm256_mul_ps(half_lanes_by_row(dw, nt), half_lanes_by_token(dx, nt));                    \
             __m256 term = _mm256_mul_ps(d, _mm256_cvtepi32_ps(hsum8_i32(acc)));                                        \
-            if (HAS_MIN) term = _mm256_add_ps(term, _mm256_mul_ps(lanes_by_row(mw, nt), lanes_by_token(sx, nt)));      \
+            if (HAS_MIN)                                                                                               \
+                term = _mm256_add_ps(term, _mm256_mul_ps(half_lanes_by_row(mw, nt), half_lanes_by_token(sx, nt)));     \
             sum = _mm256_add_ps(sum, term);                                                                            \
         }                                                                                                              \
         return sum;                                                                                                    \

@@ -26,18 +26,30 @@ G4_INLINE __m256i hsum8_i32(const __m256i acc[8]) {
                             _mm256_permute2x128_si256(s0123, s4567, 0x31));
 }
 
-/* Lane r * nt + t: the per-row value v[r] (rows_major) or the per-token value v[t]. */
+/* Lane r * nt + t: the per-row value v[r] (by row) or the per-token value v[t] (by token), built in
+ * registers (a float array loaded as a vector would stall on store forwarding). */
 G4_INLINE __m256 lanes_by_row(const float *v, int nt) {
-    float l[8];
-    _Pragma("GCC unroll 8")
-    for (int i = 0; i < 8; i++) l[i] = v[i / nt];
-    return _mm256_loadu_ps(l);
+    return _mm256_setr_ps(v[0 / nt], v[1 / nt], v[2 / nt], v[3 / nt], v[4 / nt], v[5 / nt], v[6 / nt], v[7 / nt]);
 }
 G4_INLINE __m256 lanes_by_token(const float *v, int nt) {
-    float l[8];
-    _Pragma("GCC unroll 8")
-    for (int i = 0; i < 8; i++) l[i] = v[i % nt];
-    return _mm256_loadu_ps(l);
+    return _mm256_setr_ps(v[0 % nt], v[1 % nt], v[2 % nt], v[3 % nt], v[4 % nt], v[5 % nt], v[6 % nt], v[7 % nt]);
+}
+
+/* The same lanes from half-precision values h[0..7] (only the first nr or nt are used): eight halves
+ * in one register, widened exactly by F16C and spread by a lane permute. Building the lanes in
+ * registers rather than through a float array on the stack avoids a store-forwarding stall per
+ * block, which the 32-element block types pay eight times per super-block's worth of work. */
+G4_INLINE __m256 widen_halves(const uint16_t h[8]) {
+    return _mm256_cvtph_ps(_mm_set_epi16((short)h[7], (short)h[6], (short)h[5], (short)h[4], (short)h[3], (short)h[2],
+                                         (short)h[1], (short)h[0]));
+}
+G4_INLINE __m256 half_lanes_by_row(const uint16_t h[8], int nt) {
+    return _mm256_permutevar8x32_ps(widen_halves(h), _mm256_setr_epi32(0 / nt, 1 / nt, 2 / nt, 3 / nt, 4 / nt, 5 / nt,
+                                                                       6 / nt, 7 / nt));
+}
+G4_INLINE __m256 half_lanes_by_token(const uint16_t h[8], int nt) {
+    return _mm256_permutevar8x32_ps(widen_halves(h), _mm256_setr_epi32(0 % nt, 1 % nt, 2 % nt, 3 % nt, 4 % nt, 5 % nt,
+                                                                       6 % nt, 7 % nt));
 }
 
 /* Starts loading the next tile's rows (the 8 after these, w_stride bytes apart) while this one

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "kernels/attention.h"
+#include "kernels/attention_driver.h"
 #include "kernels/exp_neon.h"
 #include "kernels/blocks.h"
 #include "kernels/quants.h"
@@ -76,16 +77,9 @@ static void load_block(const g4_attn_cache *c, const void *base, int64_t g, size
     }
 }
 
-/* One query row of a group: a head of a token, with its running max and sum. */
-typedef struct qrow {
-    const float *q;
-    float *acc; /* the output row, holding the unnormalised accumulator until the end */
-    float *M, *S;
-} qrow;
-
 /* s[r * KB + j] = scale * q_r . k_j for the rows of a group and the block keys j0..j1, keys in
  * pairs (eight FMA chains for four rows); both paths compute a (row, key) in one accumulator. */
-static ALWAYS_INLINE void scores(const qrow *rows, const int nr, const float *kblk, int64_t hd, int64_t j0, int64_t j1,
+static ALWAYS_INLINE void scores(const g4_attn_row *rows, const int nr, const float *kblk, int64_t hd, int64_t j0, int64_t j1,
                                  float scale, float *s) {
     const int64_t hd4 = hd & ~(int64_t)3;
     int64_t j = j0;
@@ -159,7 +153,7 @@ static float softmax_step(float *s, int64_t j0, int64_t j1, float *M, float *S) 
 
 /* acc_r = acc_r * corr_r + sum_{j0..j1} e_rj v_j for the rows of a group, 16 columns at a time
  * (then 4, then a padded tail), each V load serving every row. */
-static ALWAYS_INLINE void accumulate(const qrow *rows, const int nr, const float *e, const float *corr,
+static ALWAYS_INLINE void accumulate(const g4_attn_row *rows, const int nr, const float *e, const float *corr,
                                      const float *vblk, int64_t hd, int64_t j0, int64_t j1) {
     int64_t d = 0;
     for (; d + 16 <= hd; d += 16) {
@@ -195,7 +189,7 @@ static ALWAYS_INLINE void accumulate(const qrow *rows, const int nr, const float
 }
 
 /* The block update of nr rows that all see the block keys j0..j1 (block-relative). */
-static ALWAYS_INLINE void group_step_n(const qrow *rows, const int nr, const float *kblk, const float *vblk, int64_t hd,
+static ALWAYS_INLINE void group_step_n(const g4_attn_row *rows, const int nr, const float *kblk, const float *vblk, int64_t hd,
                                        int64_t j0, int64_t j1, float scale, float *s) {
     float corr[G];
     scores(rows, nr, kblk, hd, j0, j1, scale, s);
@@ -204,7 +198,7 @@ static ALWAYS_INLINE void group_step_n(const qrow *rows, const int nr, const flo
 }
 
 /* One instance per group size, so that the per-row loops unroll into registers. */
-static void group_step(const qrow *rows, int nr, const float *kblk, const float *vblk, int64_t hd, int64_t j0,
+static void group_step(const g4_attn_row *rows, int nr, const float *kblk, const float *vblk, int64_t hd, int64_t j0,
                        int64_t j1, float scale, float *s) {
     switch (nr) {
     case 4:
@@ -225,77 +219,12 @@ static void group_step(const qrow *rows, int nr, const float *kblk, const float 
 _Static_assert(G4_ATTN_GROUP == 4, "group_step has one case per group size");
 _Static_assert(G4_ATTN_BLOCK % 4 == 0, "softmax_step works on whole 4-key chunks of a block");
 
+static void scale_row(float *acc, int64_t hd, float inv) {
+    int64_t d = 0;
+    for (; d + 4 <= hd; d += 4) vst1q_f32(acc + d, vmulq_n_f32(vld1q_f32(acc + d), inv));
+    for (; d < hd; d++) acc[d] *= inv;
+}
+
 void g4_attention_neon(const g4_attn_args *a, int64_t head_begin, int64_t head_end, void *scratch) {
-    const int64_t hd = a->head_dim, n_head = a->n_head, n_tok = a->n_tok;
-    const int64_t n_gqa = n_head / a->n_head_kv;
-    const int64_t q_stride = n_head * hd;
-    size_t head_bytes;
-    if (head_begin >= head_end || n_tok <= 0) return;
-    if (!g4_type_row_bytes(a->cache->type, hd, &head_bytes)) return; /* caller's contract: never happens */
-
-    /* attention.c's scratch layout (g4_attention_scratch_bytes covers both) */
-    float *kblk = (float *)scratch;
-    float *vblk = kblk + KB * hd;
-    float *s = vblk + KB * hd;     /* [G][KB] */
-    float *M = s + G * KB;         /* [n_tok][n_head] */
-    float *S = M + n_tok * n_head; /* [n_tok][n_head] */
-
-    for (int64_t t = 0; t < n_tok; t++) {
-        for (int64_t h = head_begin; h < head_end; h++) {
-            M[t * n_head + h] = -INFINITY;
-            S[t * n_head + h] = 0.0f;
-            memset(a->out + t * q_stride + h * hd, 0, sizeof(float) * (size_t)hd);
-        }
-    }
-
-    /* keys any query of the batch can see */
-    const int64_t last = a->pos0 + n_tok - 1;
-    int64_t first = 0;
-    if (a->window > 0 && a->pos0 - a->window + 1 > 0) first = a->pos0 - a->window + 1;
-
-    for (int64_t g = head_begin / n_gqa; g <= (head_end - 1) / n_gqa; g++) {
-        const int64_t h0 = g * n_gqa > head_begin ? g * n_gqa : head_begin;
-        const int64_t h1 = (g + 1) * n_gqa < head_end ? (g + 1) * n_gqa : head_end;
-
-        for (int64_t kb = first - first % KB; kb <= last; kb += KB) {
-            const int64_t nk = last - kb + 1 < KB ? last - kb + 1 : KB;
-            load_block(a->cache, a->cache->k, g, head_bytes, hd, kb, nk, kblk);
-            load_block(a->cache, a->cache->v, g, head_bytes, hd, kb, nk, vblk);
-
-            /* rows in (token, head) order, grouped while they see the same keys of this block */
-            qrow group[G];
-            int n = 0;
-            int64_t gj0 = 0, gj1 = -1;
-            for (int64_t t = 0; t < n_tok; t++) {
-                const int64_t p = a->pos0 + t;
-                int64_t j0 = kb, j1 = kb + nk - 1; /* visible positions of this block, inclusive */
-                if (a->window > 0 && p - a->window + 1 > j0) j0 = p - a->window + 1;
-                if (p < j1) j1 = p;
-                if (j0 > j1) continue;
-                j0 -= kb, j1 -= kb;
-
-                for (int64_t h = h0; h < h1; h++) {
-                    if (n == G || (n > 0 && (j0 != gj0 || j1 != gj1))) {
-                        group_step(group, n, kblk, vblk, hd, gj0, gj1, a->scale, s);
-                        n = 0;
-                    }
-                    gj0 = j0, gj1 = j1;
-                    group[n++] = (qrow){a->q + t * q_stride + h * hd, a->out + t * q_stride + h * hd,
-                                        &M[t * n_head + h], &S[t * n_head + h]};
-                }
-            }
-            if (n > 0) group_step(group, n, kblk, vblk, hd, gj0, gj1, a->scale, s);
-        }
-
-        for (int64_t t = 0; t < n_tok; t++) {
-            for (int64_t h = h0; h < h1; h++) {
-                const float Sh = S[t * n_head + h];
-                const float inv = Sh > 0.0f ? 1.0f / Sh : 0.0f;
-                float *acc = a->out + t * q_stride + h * hd;
-                int64_t d = 0;
-                for (; d + 4 <= hd; d += 4) vst1q_f32(acc + d, vmulq_n_f32(vld1q_f32(acc + d), inv));
-                for (; d < hd; d++) acc[d] *= inv;
-            }
-        }
-    }
+    g4_attention_drive(a, head_begin, head_end, scratch, load_block, group_step, scale_row);
 }

@@ -1,0 +1,196 @@
+/*
+ * AVX2 prefill tiles for Q4_0 and Q8_0 weights: 8 rows x up to 8 tokens, with the eight rows'
+ * blocks transposed in registers so that no per-pair horizontal sum is needed.
+ *
+ * After the transposition register k holds elements 4k..4k+3 of every row (lane r = row r). One
+ * token's matching four activations are broadcast to all lanes, and one multiply-add gives all
+ * eight rows' partial sums at once; the lanes simply accumulate. The transposition is paid once per
+ * block of eight rows and shared by every token of the tile, so this pays from about three tokens
+ * on; decode and shorter batches use the per-pair tiles of gemm_legacy_avx2.c.
+ *
+ * The integer block sums are exact and the float term is the scalar reference's,
+ * (dw * dx) * (float)isum added in block order, so every pair gets g4_vec_dot_*_ref's bits.
+ */
+#include <immintrin.h>
+#include <string.h>
+
+#include "kernels/blocks.h"
+#include "kernels/dispatch.h"
+#include "kernels/simd.h"
+#include "kernels/tile_avx2.h"
+
+/* Blocks whose activations are prepared at a time (bounds the stack arrays). */
+#define PREP_BLOCKS 32
+
+/* Below this many tokens the per-pair tiles are faster than transposing the weights. */
+#define TRANSPOSED_MIN_TOKENS 3
+
+/* 16 bytes from each of eight rows as four registers: c[k] lane r = bytes 4k..4k+3 of src[r]. Rows
+ * r and r + 4 share a register (low and high 128-bit half), then a 4 x 4 transposition of 32-bit
+ * units runs within each half. */
+G4_INLINE void transpose8x16(const uint8_t *const src[8], __m256i c[4]) {
+    __m256i p[4];
+    for (int r = 0; r < 4; r++)
+        p[r] = _mm256_set_m128i(_mm_loadu_si128((const __m128i *)src[r + 4]), _mm_loadu_si128((const __m128i *)src[r]));
+    const __m256i t0 = _mm256_unpacklo_epi32(p[0], p[1]), t1 = _mm256_unpacklo_epi32(p[2], p[3]);
+    const __m256i t2 = _mm256_unpackhi_epi32(p[0], p[1]), t3 = _mm256_unpackhi_epi32(p[2], p[3]);
+    c[0] = _mm256_unpacklo_epi64(t0, t1);
+    c[1] = _mm256_unpackhi_epi64(t0, t1);
+    c[2] = _mm256_unpacklo_epi64(t2, t3);
+    c[3] = _mm256_unpackhi_epi64(t2, t3);
+}
+
+/* The eight rows' block-scale halves as floats, lane r = row r (exact, F16C). */
+#define ROW_SCALES(w, b)                                                                                               \
+    widen_halves((const uint16_t[8]){w[0][b].d, w[1][b].d, w[2][b].d, w[3][b].d, w[4][b].d, w[5][b].d, w[6][b].d,     \
+                                     w[7][b].d})
+
+/* acc lane r += (dw[r] * dx) * (float)isum[r]: the reference's float term and order. */
+G4_INLINE __m256 add_block_term(__m256 acc, __m256 dw, float dx, __m256i isum) {
+    return _mm256_add_ps(acc, _mm256_mul_ps(_mm256_mul_ps(dw, _mm256_set1_ps(dx)), _mm256_cvtepi32_ps(isum)));
+}
+
+/* ---- Q4_0 -------------------------------------------------------------------------------------------
+ * The nibbles n = q + 8 are used unsigned (0..15) against the signed activations: vpmaddubsw's pair
+ * sums of eight registers stay within int16 (8 x 2 x 15 x 128 = 30720), so they add before a single
+ * vpmaddwd, and the bias comes off exactly as isum = sum(n * y) - 8 * sum(y). */
+
+/* Sum of the 32 activations of a block (exact in int32). */
+G4_INLINE int32_t q8_block_sum(const int8_t *qs) {
+    const __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), load32(qs)), _mm256_set1_epi16(1));
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(p), _mm256_extracti128_si256(p, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+    return _mm_cvtsi128_si32(s);
+}
+
+G4_INLINE void q4_0_rows8(int64_t nb, const g4_block_q4_0 *const w[8], const g4_block_q8_0 *const *x, int nt,
+                          __m256 acc[G4_TILE_TOKENS]) {
+    int32_t bias[G4_TILE_TOKENS][PREP_BLOCKS]; /* 8 * sum(y) per token and block */
+    float dx[G4_TILE_TOKENS][PREP_BLOCKS];
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    for (int64_t b0 = 0; b0 < nb; b0 += PREP_BLOCKS) {
+        const int nbb = (int)(nb - b0 < PREP_BLOCKS ? nb - b0 : PREP_BLOCKS);
+        for (int t = 0; t < nt; t++)
+            for (int i = 0; i < nbb; i++) {
+                bias[t][i] = 8 * q8_block_sum(x[t][b0 + i].qs);
+                dx[t][i] = _cvtsh_ss(x[t][b0 + i].d);
+            }
+        for (int i = 0; i < nbb; i++) {
+            const int64_t b = b0 + i;
+            const uint8_t *src[8];
+            for (int r = 0; r < 8; r++) src[r] = w[r][b].qs;
+            __m256i c[4], q[8];
+            transpose8x16(src, c);
+            for (int k = 0; k < 4; k++) {
+                q[k] = _mm256_and_si256(c[k], low4);                           /* elements 4k..4k+3 */
+                q[k + 4] = _mm256_and_si256(_mm256_srli_epi16(c[k], 4), low4); /* elements 16+4k.. */
+            }
+            const __m256 dw = ROW_SCALES(w, b);
+            for (int t = 0; t < nt; t++) {
+                const int8_t *y = x[t][b].qs;
+                __m256i s16 = _mm256_setzero_si256();
+                _Pragma("GCC unroll 8") for (int k = 0; k < 8; k++) {
+                    int32_t y4;
+                    memcpy(&y4, y + 4 * k, 4);
+                    s16 = _mm256_add_epi16(s16, _mm256_maddubs_epi16(q[k], _mm256_set1_epi32(y4)));
+                }
+                const __m256i isum =
+                    _mm256_sub_epi32(_mm256_madd_epi16(s16, _mm256_set1_epi16(1)), _mm256_set1_epi32(bias[t][i]));
+                acc[t] = add_block_term(acc[t], dw, dx[t][i], isum);
+            }
+        }
+    }
+}
+
+/* ---- Q8_0 -------------------------------------------------------------------------------------------
+ * Both sides are signed bytes, too wide for vpmaddubsw's int16 pair sums, so both are widened to
+ * int16 and multiplied with vpmaddwd. A 4-byte unit (b0 b1 b2 b3) widens to the pairs (b0, b2) and
+ * (b1, b3) with two shifts; the activations are widened the same way, so each vpmaddwd lane adds
+ * two matching products. */
+
+/* even lane k = (v[4k], v[4k+2]), odd lane k = (v[4k+1], v[4k+3]), as sign-extended int16. */
+G4_INLINE void widen_pairs(__m256i v, __m256i *even, __m256i *odd) {
+    *even = _mm256_srai_epi16(_mm256_slli_epi16(v, 8), 8);
+    *odd = _mm256_srai_epi16(v, 8);
+}
+
+G4_INLINE void q8_0_rows8(int64_t nb, const g4_block_q8_0 *const w[8], const g4_block_q8_0 *const *x, int nt,
+                          __m256 acc[G4_TILE_TOKENS]) {
+    int32_t pairs[G4_TILE_TOKENS][PREP_BLOCKS][16]; /* per token and block: 8 even, then 8 odd pairs */
+    float dx[G4_TILE_TOKENS][PREP_BLOCKS];
+    for (int64_t b0 = 0; b0 < nb; b0 += PREP_BLOCKS) {
+        const int nbb = (int)(nb - b0 < PREP_BLOCKS ? nb - b0 : PREP_BLOCKS);
+        for (int t = 0; t < nt; t++)
+            for (int i = 0; i < nbb; i++) {
+                __m256i even, odd;
+                widen_pairs(load32(x[t][b0 + i].qs), &even, &odd);
+                _mm256_storeu_si256((__m256i *)pairs[t][i], even);
+                _mm256_storeu_si256((__m256i *)(pairs[t][i] + 8), odd);
+                dx[t][i] = _cvtsh_ss(x[t][b0 + i].d);
+            }
+        for (int i = 0; i < nbb; i++) {
+            const int64_t b = b0 + i;
+            const uint8_t *src[8];
+            __m256i c[8];
+            for (int r = 0; r < 8; r++) src[r] = (const uint8_t *)w[r][b].qs;
+            transpose8x16(src, c); /* elements 0..15 */
+            for (int r = 0; r < 8; r++) src[r] += 16;
+            transpose8x16(src, c + 4); /* elements 16..31 */
+            __m256i isum[G4_TILE_TOKENS];
+            for (int t = 0; t < nt; t++) isum[t] = _mm256_setzero_si256();
+            _Pragma("GCC unroll 1") for (int k = 0; k < 8; k++) {
+                __m256i even, odd;
+                widen_pairs(c[k], &even, &odd);
+                for (int t = 0; t < nt; t++) {
+                    const __m256i pe = _mm256_madd_epi16(even, _mm256_set1_epi32(pairs[t][i][k]));
+                    const __m256i po = _mm256_madd_epi16(odd, _mm256_set1_epi32(pairs[t][i][8 + k]));
+                    isum[t] = _mm256_add_epi32(isum[t], _mm256_add_epi32(pe, po));
+                }
+            }
+            const __m256 dw = ROW_SCALES(w, b);
+            for (int t = 0; t < nt; t++) acc[t] = add_block_term(acc[t], dw, dx[t][i], isum[t]);
+        }
+    }
+}
+
+/* ---- entries ------------------------------------------------------------------------------------- */
+
+/* A full-width instance (the token loops unrolled, accumulators in registers) and a general one. */
+#define ROWS8_INSTANCES(name, WT)                                                                                      \
+    static __attribute__((noinline)) void name##_full(int64_t nb, const WT *const w[8], const g4_block_q8_0 *const *x, \
+                                                      int nt, __m256 acc[G4_TILE_TOKENS]) {                            \
+        (void)nt;                                                                                                      \
+        name(nb, w, x, G4_TILE_TOKENS, acc);                                                                           \
+    }                                                                                                                  \
+    static __attribute__((noinline)) void name##_part(int64_t nb, const WT *const w[8], const g4_block_q8_0 *const *x, \
+                                                      int nt, __m256 acc[G4_TILE_TOKENS]) {                            \
+        name(nb, w, x, nt, acc);                                                                                       \
+    }
+ROWS8_INSTANCES(q4_0_rows8, g4_block_q4_0)
+ROWS8_INSTANCES(q8_0_rows8, g4_block_q8_0)
+
+/* The g4_dot_tile_fn contract over 8-row kernels: rows past nr repeat the last one (computed, not
+ * stored). */
+#define TRANSPOSED_ENTRY(name, WT, rows8, pairs_tile)                                                                 \
+    void name(int64_t n, const void *w, size_t w_stride, int nr, const void *x, size_t x_stride, int nt, float *y,    \
+              size_t y_stride) {                                                                                       \
+        if (nt < TRANSPOSED_MIN_TOKENS) {                                                                              \
+            pairs_tile(n, w, w_stride, nr, x, x_stride, nt, y, y_stride);                                              \
+            return;                                                                                                    \
+        }                                                                                                              \
+        const WT *wr[8];                                                                                               \
+        const g4_block_q8_0 *xr[G4_TILE_TOKENS];                                                                       \
+        for (int r = 0; r < 8; r++) wr[r] = (const WT *)((const char *)w + (size_t)(r < nr ? r : nr - 1) * w_stride); \
+        for (int t = 0; t < nt; t++) xr[t] = (const g4_block_q8_0 *)((const char *)x + (size_t)t * x_stride);          \
+        __m256 acc[G4_TILE_TOKENS];                                                                                    \
+        for (int t = 0; t < G4_TILE_TOKENS; t++) acc[t] = _mm256_setzero_ps();                                         \
+        (nt == G4_TILE_TOKENS ? rows8##_full : rows8##_part)(n / 32, wr, xr, nt, acc);                                 \
+        for (int t = 0; t < nt; t++) {                                                                                 \
+            float out[8];                                                                                              \
+            _mm256_storeu_ps(out, acc[t]);                                                                             \
+            for (int r = 0; r < nr; r++) y[(size_t)t * y_stride + (size_t)r] = out[r];                                 \
+        }                                                                                                              \
+    }
+TRANSPOSED_ENTRY(g4_dot_tile_q4_0_avx2, g4_block_q4_0, q4_0_rows8, g4_dot_tile_q4_0_pairs_avx2)
+TRANSPOSED_ENTRY(g4_dot_tile_q8_0_avx2, g4_block_q8_0, q8_0_rows8, g4_dot_tile_q8_0_pairs_avx2)

@@ -154,25 +154,115 @@ G4_INLINE void q8_0_rows8(int64_t nb, const g4_block_q8_0 *const w[8], const g4_
     }
 }
 
+/* ---- Q4_K -------------------------------------------------------------------------------------------
+ * Per 32-element sub-block j the nibbles are unsigned as in Q4_0, so eight registers' vpmaddubsw
+ * sums again stay within int16, and one vpmaddwd against the rows' scale j (as an int16 pair) both
+ * adds the pairs and applies the scale: isum = sum_j scale_j * sum(q * y), exactly. The mins use
+ * Q8_K's 16-element sums, msum = sum_j min_j * (bsums[2j] + bsums[2j+1]): one vpmaddwd of the rows'
+ * min j (an int16 pair) against the broadcast pair of sums. */
+
+G4_INLINE int32_t load_u32(const uint8_t *p) {
+    int32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+/* Bytes off..off+3 of the eight rows' packed scales, lane r = row r. */
+G4_INLINE __m256i scale_bytes(const g4_block_q4_K *const w[8], int64_t b, int off) {
+    return _mm256_setr_epi32(load_u32(w[0][b].scales + off), load_u32(w[1][b].scales + off),
+                             load_u32(w[2][b].scales + off), load_u32(w[3][b].scales + off),
+                             load_u32(w[4][b].scales + off), load_u32(w[5][b].scales + off),
+                             load_u32(w[6][b].scales + off), load_u32(w[7][b].scales + off));
+}
+
+/* Byte jj of every 32-bit lane of v, as both int16 halves of that lane. */
+G4_INLINE __m256i byte_as_pair(__m256i v, int jj) {
+    const __m256i pick = _mm256_add_epi32(_mm256_set1_epi32((int)(0x80008000u | (unsigned)jj | (unsigned)jj << 16)),
+                                          _mm256_setr_epi32(0, 0x40004, 0x80008, 0xC000C, 0, 0x40004, 0x80008, 0xC000C));
+    return _mm256_shuffle_epi8(v, pick);
+}
+
+/* The eight rows' 6-bit scales and mins of sub-block j as int16 pairs (kquant_scales.h's unpacking,
+ * lane-wise). */
+G4_INLINE void q4_K_scale_pairs(const g4_block_q4_K *const w[8], int64_t b, __m256i sc[8], __m256i mn[8]) {
+    const __m256i u0 = scale_bytes(w, b, 0), u1 = scale_bytes(w, b, 4), u2 = scale_bytes(w, b, 8);
+    const __m256i m6 = _mm256_set1_epi8(0x3F), m4 = _mm256_set1_epi8(0x0F), m2 = _mm256_set1_epi8(0x03);
+    const __m256i sc03 = _mm256_and_si256(u0, m6), mn03 = _mm256_and_si256(u1, m6);
+    const __m256i sc47 = _mm256_or_si256(_mm256_and_si256(u2, m4),
+                                         _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(u0, 6), m2), 4));
+    const __m256i mn47 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(u2, 4), m4),
+                                         _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(u1, 6), m2), 4));
+    for (int j = 0; j < 4; j++) {
+        sc[j] = byte_as_pair(sc03, j);
+        sc[j + 4] = byte_as_pair(sc47, j);
+        mn[j] = byte_as_pair(mn03, j);
+        mn[j + 4] = byte_as_pair(mn47, j);
+    }
+}
+
+G4_INLINE void q4_K_rows8(int64_t nb, const g4_block_q4_K *const w[8], const g4_block_q8_K *const *x, int nt,
+                          __m256 acc[G4_TILE_TOKENS]) {
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    for (int64_t b = 0; b < nb; b++) {
+        __m256i sc[8], mn[8], q[8][8]; /* q[j][k] lane r: elements 4k..4k+3 of sub-block j of row r */
+        q4_K_scale_pairs(w, b, sc, mn);
+        for (int c = 0; c < 4; c++) { /* 32 bytes: sub-block 2c in the low nibbles, 2c + 1 in the high */
+            const uint8_t *src[8];
+            __m256i u[8];
+            for (int r = 0; r < 8; r++) src[r] = w[r][b].qs + 32 * c;
+            transpose8x16(src, u);
+            for (int r = 0; r < 8; r++) src[r] += 16;
+            transpose8x16(src, u + 4);
+            for (int k = 0; k < 8; k++) {
+                q[2 * c][k] = _mm256_and_si256(u[k], low4);
+                q[2 * c + 1][k] = _mm256_and_si256(_mm256_srli_epi16(u[k], 4), low4);
+            }
+        }
+        const __m256 dw = widen_halves((const uint16_t[8]){w[0][b].d, w[1][b].d, w[2][b].d, w[3][b].d, w[4][b].d,
+                                                           w[5][b].d, w[6][b].d, w[7][b].d});
+        const __m256 dmin =
+            widen_halves((const uint16_t[8]){w[0][b].dmin, w[1][b].dmin, w[2][b].dmin, w[3][b].dmin, w[4][b].dmin,
+                                             w[5][b].dmin, w[6][b].dmin, w[7][b].dmin});
+        for (int t = 0; t < nt; t++) {
+            const int8_t *y = x[t][b].qs;
+            const int16_t *bsums = x[t][b].bsums;
+            __m256i isum = _mm256_setzero_si256(), msum = _mm256_setzero_si256();
+            _Pragma("GCC unroll 1") for (int j = 0; j < 8; j++) {
+                __m256i s16 = _mm256_setzero_si256();
+                _Pragma("GCC unroll 8") for (int k = 0; k < 8; k++) s16 = _mm256_add_epi16(
+                    s16, _mm256_maddubs_epi16(q[j][k], _mm256_set1_epi32(load_u32((const uint8_t *)y + 32 * j + 4 * k))));
+                isum = _mm256_add_epi32(isum, _mm256_madd_epi16(s16, sc[j]));
+                msum = _mm256_add_epi32(
+                    msum, _mm256_madd_epi16(mn[j], _mm256_set1_epi32(load_u32((const uint8_t *)(bsums + 2 * j)))));
+            }
+            const __m256 dx = _mm256_set1_ps(x[t][b].d);
+            const __m256 a = _mm256_mul_ps(_mm256_mul_ps(dw, dx), _mm256_cvtepi32_ps(isum));
+            const __m256 m = _mm256_mul_ps(_mm256_mul_ps(dmin, dx), _mm256_cvtepi32_ps(msum));
+            acc[t] = _mm256_add_ps(acc[t], _mm256_sub_ps(a, m));
+        }
+    }
+}
+
 /* ---- entries ------------------------------------------------------------------------------------- */
 
 /* A full-width instance (the token loops unrolled, accumulators in registers) and a general one. */
-#define ROWS8_INSTANCES(name, WT)                                                                                      \
-    static __attribute__((noinline)) void name##_full(int64_t nb, const WT *const w[8], const g4_block_q8_0 *const *x, \
-                                                      int nt, __m256 acc[G4_TILE_TOKENS]) {                            \
+#define ROWS8_INSTANCES(name, WT, XT)                                                                                  \
+    static __attribute__((noinline)) void name##_full(int64_t nb, const WT *const w[8], const XT *const *x, int nt,    \
+                                                      __m256 acc[G4_TILE_TOKENS]) {                                    \
         (void)nt;                                                                                                      \
         name(nb, w, x, G4_TILE_TOKENS, acc);                                                                           \
     }                                                                                                                  \
-    static __attribute__((noinline)) void name##_part(int64_t nb, const WT *const w[8], const g4_block_q8_0 *const *x, \
-                                                      int nt, __m256 acc[G4_TILE_TOKENS]) {                            \
+    static __attribute__((noinline)) void name##_part(int64_t nb, const WT *const w[8], const XT *const *x, int nt,    \
+                                                      __m256 acc[G4_TILE_TOKENS]) {                                    \
         name(nb, w, x, nt, acc);                                                                                       \
     }
-ROWS8_INSTANCES(q4_0_rows8, g4_block_q4_0)
-ROWS8_INSTANCES(q8_0_rows8, g4_block_q8_0)
+ROWS8_INSTANCES(q4_0_rows8, g4_block_q4_0, g4_block_q8_0)
+ROWS8_INSTANCES(q8_0_rows8, g4_block_q8_0, g4_block_q8_0)
+ROWS8_INSTANCES(q4_K_rows8, g4_block_q4_K, g4_block_q8_K)
 
 /* The g4_dot_tile_fn contract over 8-row kernels: rows past nr repeat the last one (computed, not
  * stored). */
-#define TRANSPOSED_ENTRY(name, WT, rows8, pairs_tile)                                                                 \
+#define TRANSPOSED_ENTRY(name, WT, XT, QK, rows8, pairs_tile)                                                                 \
     void name(int64_t n, const void *w, size_t w_stride, int nr, const void *x, size_t x_stride, int nt, float *y,    \
               size_t y_stride) {                                                                                       \
         if (nt < TRANSPOSED_MIN_TOKENS) {                                                                              \
@@ -180,17 +270,18 @@ ROWS8_INSTANCES(q8_0_rows8, g4_block_q8_0)
             return;                                                                                                    \
         }                                                                                                              \
         const WT *wr[8];                                                                                               \
-        const g4_block_q8_0 *xr[G4_TILE_TOKENS];                                                                       \
+        const XT *xr[G4_TILE_TOKENS];                                                                       \
         for (int r = 0; r < 8; r++) wr[r] = (const WT *)((const char *)w + (size_t)(r < nr ? r : nr - 1) * w_stride); \
-        for (int t = 0; t < nt; t++) xr[t] = (const g4_block_q8_0 *)((const char *)x + (size_t)t * x_stride);          \
+        for (int t = 0; t < nt; t++) xr[t] = (const XT *)((const char *)x + (size_t)t * x_stride);          \
         __m256 acc[G4_TILE_TOKENS];                                                                                    \
         for (int t = 0; t < G4_TILE_TOKENS; t++) acc[t] = _mm256_setzero_ps();                                         \
-        (nt == G4_TILE_TOKENS ? rows8##_full : rows8##_part)(n / 32, wr, xr, nt, acc);                                 \
+        (nt == G4_TILE_TOKENS ? rows8##_full : rows8##_part)(n / (QK), wr, xr, nt, acc);                                 \
         for (int t = 0; t < nt; t++) {                                                                                 \
             float out[8];                                                                                              \
             _mm256_storeu_ps(out, acc[t]);                                                                             \
             for (int r = 0; r < nr; r++) y[(size_t)t * y_stride + (size_t)r] = out[r];                                 \
         }                                                                                                              \
     }
-TRANSPOSED_ENTRY(g4_dot_tile_q4_0_avx2, g4_block_q4_0, q4_0_rows8, g4_dot_tile_q4_0_pairs_avx2)
-TRANSPOSED_ENTRY(g4_dot_tile_q8_0_avx2, g4_block_q8_0, q8_0_rows8, g4_dot_tile_q8_0_pairs_avx2)
+TRANSPOSED_ENTRY(g4_dot_tile_q4_0_avx2, g4_block_q4_0, g4_block_q8_0, 32, q4_0_rows8, g4_dot_tile_q4_0_pairs_avx2)
+TRANSPOSED_ENTRY(g4_dot_tile_q8_0_avx2, g4_block_q8_0, g4_block_q8_0, 32, q8_0_rows8, g4_dot_tile_q8_0_pairs_avx2)
+TRANSPOSED_ENTRY(g4_dot_tile_q4_K_avx2, g4_block_q4_K, g4_block_q8_K, G4_QK_K, q4_K_rows8, g4_dot_tile_q4_K_pairs_avx2)

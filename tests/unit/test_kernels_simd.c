@@ -32,6 +32,7 @@
 #include "kernels/matmul.h"
 #include "kernels/ops.h"
 #include "kernels/quants.h"
+#include "kernels/simd.h"
 #include "testkit.h"
 
 static const g4_type k_types[] = {G4_TYPE_F32,  G4_TYPE_F16,  G4_TYPE_BF16, G4_TYPE_Q4_0, G4_TYPE_Q4_1,
@@ -410,55 +411,69 @@ static void test_matmul_tables(void **state) {
 
 /* ---- dot tiles ----------------------------------------------------------------------------------- */
 
-/* Every tile shape (nr x nt up to G4_TILE_ROWS x G4_TILE_TOKENS) of every table that has tiles
- * returns its own vec_dot's bits pair by pair (and so the scalar reference's), on random and
- * edge-case blocks, and writes nothing outside the tile. */
-static void test_dot_tiles(void **state) {
-    (void)state;
+/* Every tile shape (nr x nt up to G4_TILE_ROWS x G4_TILE_TOKENS) of `tile` returns dk's vec_dot
+ * bits pair by pair (and so the scalar reference's), on random and edge-case blocks, and writes
+ * nothing outside the tile. Returns the number of tile calls checked. */
+static int check_tile(g4t_rng *r, const char *table, g4_type t, g4_dot_tile_fn tile, const g4_dot_kernel *dk) {
     enum { MAXN = 2048, ROWS = G4_TILE_ROWS, TOKS = G4_TILE_TOKENS, YS = ROWS + 3 };
     static float x[MAXN];
     static uint8_t xq[TOKS][MAXN * 4 + 64];
     static float y[TOKS * YS];
+    int checked = 0;
+    const int64_t bs = g4_type_get(t)->block_size, sizes[3] = {bs, 3 * bs, MAXN};
+    for (int mode = W_RANDOM; mode <= W_ZERO; mode++)
+        for (int si = 0; si < 3; si++) {
+            const int64_t n = sizes[si];
+            const size_t rb = row_bytes(t, n), xs = sizeof xq[0];
+            uint8_t *w = make_weights(r, t, n, ROWS, (wmode)mode);
+            for (int tok = 0; tok < TOKS; tok++) {
+                make_activations(r, x, n, (wmode)mode);
+                dk->quantize(x, xq[tok], n);
+            }
+            for (int nr = 1; nr <= ROWS; nr++)
+                for (int nt = 1; nt <= TOKS; nt++) {
+                    memset(y, 0xFF, sizeof y);
+                    tile(n, w, rb, nr, xq[0], xs, nt, y, YS);
+                    for (int tok = 0; tok < TOKS; tok++)
+                        for (int row = 0; row < YS; row++) {
+                            const float got = y[tok * YS + row];
+                            float want;
+                            if (tok < nt && row < nr)
+                                want = dk->vec_dot(n, w + (size_t)row * rb, xq[tok]);
+                            else
+                                memset(&want, 0xFF, sizeof want);
+                            if (memcmp(&got, &want, sizeof got) != 0)
+                                fail_msg("%s %s tile %dx%d, n=%lld, row %d token %d: %.9g, vec_dot %.9g", table,
+                                         g4_type_name(t), nr, nt, (long long)n, row, tok, got, want);
+                        }
+                    checked++;
+                }
+            free(w);
+        }
+    return checked;
+}
+
+static void test_dot_tiles(void **state) {
+    (void)state;
     g4t_rng r;
     g4t_rng_seed(&r, 17);
     int checked = 0;
     for (int k = 0; k < g_n_simd; k++)
         for (size_t ti = 0; ti < N_TYPES; ti++) {
-            const g4_type t = k_types[ti];
-            const g4_dot_kernel *dk = &g_simd[k]->dot[t];
-            if (!dk->tile) continue;
-            const int64_t bs = g4_type_get(t)->block_size, sizes[3] = {bs, 3 * bs, MAXN};
-            for (int mode = W_RANDOM; mode <= W_ZERO; mode++)
-                for (int si = 0; si < 3; si++) {
-                    const int64_t n = sizes[si];
-                    const size_t rb = row_bytes(t, n), xs = sizeof xq[0];
-                    uint8_t *w = make_weights(&r, t, n, ROWS, (wmode)mode);
-                    for (int tok = 0; tok < TOKS; tok++) {
-                        make_activations(&r, x, n, (wmode)mode);
-                        dk->quantize(x, xq[tok], n);
-                    }
-                    for (int nr = 1; nr <= ROWS; nr++)
-                        for (int nt = 1; nt <= TOKS; nt++) {
-                            memset(y, 0xFF, sizeof y);
-                            dk->tile(n, w, rb, nr, xq[0], xs, nt, y, YS);
-                            for (int tok = 0; tok < TOKS; tok++)
-                                for (int row = 0; row < YS; row++) {
-                                    const float got = y[tok * YS + row];
-                                    float want;
-                                    if (tok < nt && row < nr)
-                                        want = dk->vec_dot(n, w + (size_t)row * rb, xq[tok]);
-                                    else
-                                        memset(&want, 0xFF, sizeof want);
-                                    if (memcmp(&got, &want, sizeof got) != 0)
-                                        fail_msg("%s %s tile %dx%d, n=%lld, row %d token %d: %.9g, vec_dot %.9g",
-                                                 g_simd[k]->name, g4_type_name(t), nr, nt, (long long)n, row, tok,
-                                                 got, want);
-                                }
-                            checked++;
-                        }
-                    free(w);
-                }
+            const g4_dot_kernel *dk = &g_simd[k]->dot[k_types[ti]];
+            if (dk->tile) checked += check_tile(&r, g_simd[k]->name, k_types[ti], dk->tile, dk);
         }
+#if defined(G4_HAVE_AVX2_KERNELS)
+    /* The per-pair tiles that the transposed prefill tiles hand short batches to, at every shape. */
+    const g4_kernels *avx2 = NULL;
+    for (int k = 0; k < g_n_simd; k++)
+        if (!strcmp(g_simd[k]->name, "avx2")) avx2 = g_simd[k];
+    if (avx2) {
+        checked += check_tile(&r, "avx2 pairs", G4_TYPE_Q4_0, g4_dot_tile_q4_0_pairs_avx2, &avx2->dot[G4_TYPE_Q4_0]);
+        checked += check_tile(&r, "avx2 pairs", G4_TYPE_Q8_0, g4_dot_tile_q8_0_pairs_avx2, &avx2->dot[G4_TYPE_Q8_0]);
+        checked += check_tile(&r, "avx2 pairs", G4_TYPE_Q4_K, g4_dot_tile_q4_K_pairs_avx2, &avx2->dot[G4_TYPE_Q4_K]);
+    }
+#endif
     print_message("dot tiles: %d tile calls bit-identical to vec_dot\n", checked);
 }
 

@@ -166,4 +166,4 @@ static __attribute__((noinline)) __m256 tile_q6_K_1x8(int64_t nb, const g4_block
 }
 
 G4_TILE_ENTRY(g4_dot_tile_q4_K_pairs_avx2, g4_block_q4_K, g4_block_q8_K, G4_QK_K, 8, tile_q4_K_8x1, tile_q4_K_4x2, tile_q4_K_2x4, tile_q4_K_1x8)
-G4_TILE_ENTRY(g4_dot_tile_q6_K_avx2, g4_block_q6_K, g4_block_q8_K, G4_QK_K, 8, tile_q6_K_8x1, tile_q6_K_4x2, tile_q6_K_2x4, tile_q6_K_1x8)
+G4_TILE_ENTRY(g4_dot_tile_q6_K_pairs_avx2, g4_block_q6_K, g4_block_q8_K, G4_QK_K, 8, tile_q6_K_8x1, tile_q6_K_4x2, tile_q6_K_2x4, tile_q6_K_1x8)

@@ -12,6 +12,7 @@
  * (dw * dx) * (float)isum added in block order, so every pair gets g4_vec_dot_*_ref's bits.
  */
 #include <immintrin.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "kernels/blocks.h"
@@ -243,6 +244,90 @@ G4_INLINE void q4_K_rows8(int64_t nb, const g4_block_q4_K *const w[8], const g4_
     }
 }
 
+/* ---- Q6_K -------------------------------------------------------------------------------------------
+ * The 6-bit quants are used unsigned (u = q + 32, 0..63); two registers' vpmaddubsw sums still fit
+ * int16 (2 x 2 x 63 x 128 = 32256), so each 16-element sub-block takes two vpmaddwd against the rows'
+ * scale k (an int16 pair). The offset comes off exactly with Q8_K's 16-element sums:
+ * isum = sum_k scale_k * sum(u * y) - 32 * sum_k scale_k * bsums[k]. */
+
+/* Signed byte jj of every 32-bit lane of v in both int16 halves (pair = 0), or bytes jj and jj + 1
+ * as the two halves (pair = 1). */
+G4_INLINE __m256i signed_bytes_as_pair(__m256i v, int jj, int pair) {
+    const unsigned lo = 0x80u | (unsigned)jj << 8, hi = 0x80u | (unsigned)(jj + pair) << 8;
+    const __m256i pick = _mm256_add_epi32(_mm256_set1_epi32((int)(lo | hi << 16)),
+                                          _mm256_setr_epi32(0, 0x04000400, 0x08000800, 0x0C000C00, 0, 0x04000400,
+                                                            0x08000800, 0x0C000C00));
+    return _mm256_srai_epi16(_mm256_shuffle_epi8(v, pick), 8);
+}
+
+/* Bytes off..off+3 of the eight rows' scales, lane r = row r. */
+G4_INLINE __m256i q6_K_scale_bytes(const g4_block_q6_K *const w[8], int64_t b, int off) {
+    return _mm256_setr_epi32(load_u32((const uint8_t *)w[0][b].scales + off), load_u32((const uint8_t *)w[1][b].scales + off),
+                             load_u32((const uint8_t *)w[2][b].scales + off), load_u32((const uint8_t *)w[3][b].scales + off),
+                             load_u32((const uint8_t *)w[4][b].scales + off), load_u32((const uint8_t *)w[5][b].scales + off),
+                             load_u32((const uint8_t *)w[6][b].scales + off), load_u32((const uint8_t *)w[7][b].scales + off));
+}
+
+/* 32 bytes at byte offset off of each of the eight rows' blocks, transposed: u[k] lane r = bytes
+ * 4k..4k+3 of that run of row r. */
+G4_INLINE void transpose8x32(const g4_block_q6_K *const w[8], int64_t b, size_t off, __m256i u[8]) {
+    const uint8_t *src[8];
+    for (int r = 0; r < 8; r++) src[r] = (const uint8_t *)&w[r][b] + off;
+    transpose8x16(src, u);
+    for (int r = 0; r < 8; r++) src[r] += 16;
+    transpose8x16(src, u + 4);
+}
+
+G4_INLINE void q6_K_rows8(int64_t nb, const g4_block_q6_K *const w[8], const g4_block_q8_K *const *x, int nt,
+                          __m256 acc[G4_TILE_TOKENS]) {
+    const __m256i low4 = _mm256_set1_epi8(0x0F), low2 = _mm256_set1_epi8(0x03);
+    for (int64_t b = 0; b < nb; b++) {
+        /* u[run][k] lane r: elements 32 run + 4k .. +3 of row r, unsigned 0..63 */
+        __m256i u[8][8], sc[16], sc_pairs[8];
+        for (int half = 0; half < 2; half++) {
+            __m256i ql0[8], ql1[8], qh[8];
+            transpose8x32(w, b, offsetof(g4_block_q6_K, ql) + 64 * (size_t)half, ql0);
+            transpose8x32(w, b, offsetof(g4_block_q6_K, ql) + 64 * (size_t)half + 32, ql1);
+            transpose8x32(w, b, offsetof(g4_block_q6_K, qh) + 32 * (size_t)half, qh);
+            for (int k = 0; k < 8; k++)
+                for (int run = 0; run < 4; run++) {
+                    const __m256i ql = run & 1 ? ql1[k] : ql0[k];
+                    const __m256i low = _mm256_and_si256(_mm256_srli_epi16(ql, 4 * (run >> 1)), low4);
+                    const __m256i high = _mm256_and_si256(_mm256_srli_epi16(qh[k], 2 * run), low2);
+                    u[4 * half + run][k] = _mm256_or_si256(low, _mm256_slli_epi16(high, 4));
+                }
+        }
+        for (int i = 0; i < 4; i++) {
+            const __m256i bytes = q6_K_scale_bytes(w, b, 4 * i);
+            for (int jj = 0; jj < 4; jj++) sc[4 * i + jj] = signed_bytes_as_pair(bytes, jj, 0);
+            sc_pairs[2 * i] = signed_bytes_as_pair(bytes, 0, 1);
+            sc_pairs[2 * i + 1] = signed_bytes_as_pair(bytes, 2, 1);
+        }
+        const __m256 dw = widen_halves((const uint16_t[8]){w[0][b].d, w[1][b].d, w[2][b].d, w[3][b].d, w[4][b].d,
+                                                           w[5][b].d, w[6][b].d, w[7][b].d});
+        for (int t = 0; t < nt; t++) {
+            const uint8_t *y = (const uint8_t *)x[t][b].qs, *bsums = (const uint8_t *)x[t][b].bsums;
+            __m256i isum = _mm256_setzero_si256(), offset = _mm256_setzero_si256();
+            _Pragma("GCC unroll 1") for (int run = 0; run < 8; run++) {
+                _Pragma("GCC unroll 2") for (int h = 0; h < 2; h++) { /* sub-block k = 2 run + h: units 4h..4h+3 */
+                    const __m256i *q = &u[run][4 * h];
+                    const uint8_t *yk = y + 32 * run + 16 * h;
+                    const __m256i s0 = _mm256_add_epi16(_mm256_maddubs_epi16(q[0], _mm256_set1_epi32(load_u32(yk))),
+                                                        _mm256_maddubs_epi16(q[1], _mm256_set1_epi32(load_u32(yk + 4))));
+                    const __m256i s1 = _mm256_add_epi16(_mm256_maddubs_epi16(q[2], _mm256_set1_epi32(load_u32(yk + 8))),
+                                                        _mm256_maddubs_epi16(q[3], _mm256_set1_epi32(load_u32(yk + 12))));
+                    const __m256i s = sc[2 * run + h];
+                    isum = _mm256_add_epi32(isum, _mm256_add_epi32(_mm256_madd_epi16(s0, s), _mm256_madd_epi16(s1, s)));
+                }
+                offset = _mm256_add_epi32(offset,
+                                          _mm256_madd_epi16(sc_pairs[run], _mm256_set1_epi32(load_u32(bsums + 4 * run))));
+            }
+            isum = _mm256_sub_epi32(isum, _mm256_slli_epi32(offset, 5));
+            acc[t] = add_block_term(acc[t], dw, x[t][b].d, isum);
+        }
+    }
+}
+
 /* ---- entries ------------------------------------------------------------------------------------- */
 
 /* A full-width instance (the token loops unrolled, accumulators in registers) and a general one. */
@@ -259,6 +344,7 @@ G4_INLINE void q4_K_rows8(int64_t nb, const g4_block_q4_K *const w[8], const g4_
 ROWS8_INSTANCES(q4_0_rows8, g4_block_q4_0, g4_block_q8_0)
 ROWS8_INSTANCES(q8_0_rows8, g4_block_q8_0, g4_block_q8_0)
 ROWS8_INSTANCES(q4_K_rows8, g4_block_q4_K, g4_block_q8_K)
+ROWS8_INSTANCES(q6_K_rows8, g4_block_q6_K, g4_block_q8_K)
 
 /* The g4_dot_tile_fn contract over 8-row kernels: rows past nr repeat the last one (computed, not
  * stored). */
@@ -285,3 +371,4 @@ ROWS8_INSTANCES(q4_K_rows8, g4_block_q4_K, g4_block_q8_K)
 TRANSPOSED_ENTRY(g4_dot_tile_q4_0_avx2, g4_block_q4_0, g4_block_q8_0, 32, q4_0_rows8, g4_dot_tile_q4_0_pairs_avx2)
 TRANSPOSED_ENTRY(g4_dot_tile_q8_0_avx2, g4_block_q8_0, g4_block_q8_0, 32, q8_0_rows8, g4_dot_tile_q8_0_pairs_avx2)
 TRANSPOSED_ENTRY(g4_dot_tile_q4_K_avx2, g4_block_q4_K, g4_block_q8_K, G4_QK_K, q4_K_rows8, g4_dot_tile_q4_K_pairs_avx2)
+TRANSPOSED_ENTRY(g4_dot_tile_q6_K_avx2, g4_block_q6_K, g4_block_q8_K, G4_QK_K, q6_K_rows8, g4_dot_tile_q6_K_pairs_avx2)

@@ -472,6 +472,7 @@ static void test_dot_tiles(void **state) {
         checked += check_tile(&r, "avx2 pairs", G4_TYPE_Q4_0, g4_dot_tile_q4_0_pairs_avx2, &avx2->dot[G4_TYPE_Q4_0]);
         checked += check_tile(&r, "avx2 pairs", G4_TYPE_Q8_0, g4_dot_tile_q8_0_pairs_avx2, &avx2->dot[G4_TYPE_Q8_0]);
         checked += check_tile(&r, "avx2 pairs", G4_TYPE_Q4_K, g4_dot_tile_q4_K_pairs_avx2, &avx2->dot[G4_TYPE_Q4_K]);
+        checked += check_tile(&r, "avx2 pairs", G4_TYPE_Q6_K, g4_dot_tile_q6_K_pairs_avx2, &avx2->dot[G4_TYPE_Q6_K]);
     }
 #endif
     print_message("dot tiles: %d tile calls bit-identical to vec_dot\n", checked);

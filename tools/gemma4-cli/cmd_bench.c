@@ -227,7 +227,8 @@ static int compare_with_llama(const bench_args *a, const bench_result *ours, int
             snprintf(t, sizeof t, "%.2f ± %.2f", l->avg_ts, l->stddev_ts);
             snprintf(ratio, sizeof ratio, "%.2fx", r->avg_ts / l->avg_ts);
         }
-        fprintf(out, "| %7d | %8s | %20s | %20s | %6s |\n", r->threads, test, o, t, ratio);
+        /* "±" is two bytes wide in UTF-8 but one column: pad those cells one byte more. */
+        fprintf(out, "| %7d | %8s | %21s | %*s | %6s |\n", r->threads, test, o, l ? 21 : 20, t, ratio);
     }
     fprintf(out, "\npeak resident memory: gemma4-cli %.1f MiB, llama-bench %.1f MiB\n", peak_rss_mib(), run.peak_rss_mib);
     return 0;
@@ -278,7 +279,7 @@ int cli_bench(int argc, char **argv) {
             if (!a.json) {
                 char ts[48];
                 snprintf(ts, sizeof ts, "%.2f ± %.2f", r.avg_ts, r.stddev_ts);
-                printf("| %-28.28s | %7d | %8s | %20s |\n", base_name(a.model_path), r.threads, test, ts);
+                printf("| %-28.28s | %7d | %8s | %21s |\n", base_name(a.model_path), r.threads, test, ts); /* ± */
             } else {
                 printf("%s  {\"model\": \"%s\", \"test\": \"%s\", \"n_prompt\": %d, \"n_gen\": %d, \"threads\": %d, "
                        "\"avg_ts\": %.4f, \"stddev_ts\": %.4f, \"samples_ts\": [",

@@ -12,7 +12,6 @@
  * (dw * dx) * (float)isum added in block order, so every pair gets g4_vec_dot_*_ref's bits.
  */
 #include <immintrin.h>
-#include <stddef.h>
 #include <string.h>
 
 #include "kernels/blocks.h"
@@ -41,10 +40,45 @@ G4_INLINE void transpose8x16(const uint8_t *const src[8], __m256i c[4]) {
     c[3] = _mm256_unpackhi_epi64(t2, t3);
 }
 
-/* The eight rows' block-scale halves as floats, lane r = row r (exact, F16C). */
-#define ROW_SCALES(w, b)                                                                                               \
-    widen_halves((const uint16_t[8]){w[0][b].d, w[1][b].d, w[2][b].d, w[3][b].d, w[4][b].d, w[5][b].d, w[6][b].d,     \
-                                     w[7][b].d})
+/* The same for 32 bytes: u[k] lane r = bytes 4k..4k+3 of src[r], k = 0..7. */
+G4_INLINE void transpose8x32(const uint8_t *const src[8], __m256i u[8]) {
+    const uint8_t *second[8];
+    for (int r = 0; r < 8; r++) second[r] = src[r] + 16;
+    transpose8x16(src, u);
+    transpose8x16(second, u + 4);
+}
+
+G4_INLINE int32_t load_u32(const void *p) {
+    int32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+/* The four bytes at p in every 32-bit lane: one token's activations for four elements of all rows. */
+G4_INLINE __m256i broadcast4(const void *p) {
+    return _mm256_set1_epi32(load_u32(p));
+}
+
+/* The half-precision field `f` of the eight rows' block b as floats, lane r = row r (exact, F16C). */
+#define ROW_HALVES(w, b, f)                                                                                            \
+    widen_halves(                                                                                                      \
+        (const uint16_t[8]){w[0][b].f, w[1][b].f, w[2][b].f, w[3][b].f, w[4][b].f, w[5][b].f, w[6][b].f, w[7][b].f})
+
+/* Bytes off..off+3 of the byte array `f` of the eight rows' block b, lane r = row r. */
+#define ROW_U32(w, b, f, off)                                                                                          \
+    _mm256_setr_epi32(load_u32(&w[0][b].f[off]), load_u32(&w[1][b].f[off]), load_u32(&w[2][b].f[off]),                 \
+                      load_u32(&w[3][b].f[off]), load_u32(&w[4][b].f[off]), load_u32(&w[5][b].f[off]),                 \
+                      load_u32(&w[6][b].f[off]), load_u32(&w[7][b].f[off]))
+
+/* Signed byte jj of every 32-bit lane of v as both int16 halves of that lane (pair = 0), or bytes jj
+ * and jj + 1 as the two halves (pair = 1): a row's scale ready for vpmaddwd. */
+G4_INLINE __m256i bytes_as_pair(__m256i v, int jj, int pair) {
+    const unsigned lo = 0x80u | (unsigned)jj << 8, hi = 0x80u | (unsigned)(jj + pair) << 8;
+    const __m256i pick = _mm256_add_epi32(
+        _mm256_set1_epi32((int)(lo | hi << 16)),
+        _mm256_setr_epi32(0, 0x04000400, 0x08000800, 0x0C000C00, 0, 0x04000400, 0x08000800, 0x0C000C00));
+    return _mm256_srai_epi16(_mm256_shuffle_epi8(v, pick), 8);
+}
 
 /* acc lane r += (dw[r] * dx) * (float)isum[r]: the reference's float term and order. */
 G4_INLINE __m256 add_block_term(__m256 acc, __m256 dw, float dx, __m256i isum) {
@@ -87,15 +121,12 @@ G4_INLINE void q4_0_rows8(int64_t nb, const g4_block_q4_0 *const w[8], const g4_
                 q[k] = _mm256_and_si256(c[k], low4);                           /* elements 4k..4k+3 */
                 q[k + 4] = _mm256_and_si256(_mm256_srli_epi16(c[k], 4), low4); /* elements 16+4k.. */
             }
-            const __m256 dw = ROW_SCALES(w, b);
+            const __m256 dw = ROW_HALVES(w, b, d);
             for (int t = 0; t < nt; t++) {
                 const int8_t *y = x[t][b].qs;
                 __m256i s16 = _mm256_setzero_si256();
-                _Pragma("GCC unroll 8") for (int k = 0; k < 8; k++) {
-                    int32_t y4;
-                    memcpy(&y4, y + 4 * k, 4);
-                    s16 = _mm256_add_epi16(s16, _mm256_maddubs_epi16(q[k], _mm256_set1_epi32(y4)));
-                }
+                _Pragma("GCC unroll 8") for (int k = 0; k < 8; k++) s16 =
+                    _mm256_add_epi16(s16, _mm256_maddubs_epi16(q[k], broadcast4(y + 4 * k)));
                 const __m256i isum =
                     _mm256_sub_epi32(_mm256_madd_epi16(s16, _mm256_set1_epi16(1)), _mm256_set1_epi32(bias[t][i]));
                 acc[t] = add_block_term(acc[t], dw, dx[t][i], isum);
@@ -135,9 +166,7 @@ G4_INLINE void q8_0_rows8(int64_t nb, const g4_block_q8_0 *const w[8], const g4_
             const uint8_t *src[8];
             __m256i c[8];
             for (int r = 0; r < 8; r++) src[r] = (const uint8_t *)w[r][b].qs;
-            transpose8x16(src, c); /* elements 0..15 */
-            for (int r = 0; r < 8; r++) src[r] += 16;
-            transpose8x16(src, c + 4); /* elements 16..31 */
+            transpose8x32(src, c);
             __m256i isum[G4_TILE_TOKENS];
             for (int t = 0; t < nt; t++) isum[t] = _mm256_setzero_si256();
             _Pragma("GCC unroll 1") for (int k = 0; k < 8; k++) {
@@ -149,7 +178,7 @@ G4_INLINE void q8_0_rows8(int64_t nb, const g4_block_q8_0 *const w[8], const g4_
                     isum[t] = _mm256_add_epi32(isum[t], _mm256_add_epi32(pe, po));
                 }
             }
-            const __m256 dw = ROW_SCALES(w, b);
+            const __m256 dw = ROW_HALVES(w, b, d);
             for (int t = 0; t < nt; t++) acc[t] = add_block_term(acc[t], dw, dx[t][i], isum[t]);
         }
     }
@@ -162,42 +191,21 @@ G4_INLINE void q8_0_rows8(int64_t nb, const g4_block_q8_0 *const w[8], const g4_
  * Q8_K's 16-element sums, msum = sum_j min_j * (bsums[2j] + bsums[2j+1]): one vpmaddwd of the rows'
  * min j (an int16 pair) against the broadcast pair of sums. */
 
-G4_INLINE int32_t load_u32(const uint8_t *p) {
-    int32_t v;
-    memcpy(&v, p, 4);
-    return v;
-}
-
-/* Bytes off..off+3 of the eight rows' packed scales, lane r = row r. */
-G4_INLINE __m256i scale_bytes(const g4_block_q4_K *const w[8], int64_t b, int off) {
-    return _mm256_setr_epi32(load_u32(w[0][b].scales + off), load_u32(w[1][b].scales + off),
-                             load_u32(w[2][b].scales + off), load_u32(w[3][b].scales + off),
-                             load_u32(w[4][b].scales + off), load_u32(w[5][b].scales + off),
-                             load_u32(w[6][b].scales + off), load_u32(w[7][b].scales + off));
-}
-
-/* Byte jj of every 32-bit lane of v, as both int16 halves of that lane. */
-G4_INLINE __m256i byte_as_pair(__m256i v, int jj) {
-    const __m256i pick = _mm256_add_epi32(_mm256_set1_epi32((int)(0x80008000u | (unsigned)jj | (unsigned)jj << 16)),
-                                          _mm256_setr_epi32(0, 0x40004, 0x80008, 0xC000C, 0, 0x40004, 0x80008, 0xC000C));
-    return _mm256_shuffle_epi8(v, pick);
-}
-
 /* The eight rows' 6-bit scales and mins of sub-block j as int16 pairs (kquant_scales.h's unpacking,
  * lane-wise). */
 G4_INLINE void q4_K_scale_pairs(const g4_block_q4_K *const w[8], int64_t b, __m256i sc[8], __m256i mn[8]) {
-    const __m256i u0 = scale_bytes(w, b, 0), u1 = scale_bytes(w, b, 4), u2 = scale_bytes(w, b, 8);
+    const __m256i u0 = ROW_U32(w, b, scales, 0), u1 = ROW_U32(w, b, scales, 4), u2 = ROW_U32(w, b, scales, 8);
     const __m256i m6 = _mm256_set1_epi8(0x3F), m4 = _mm256_set1_epi8(0x0F), m2 = _mm256_set1_epi8(0x03);
     const __m256i sc03 = _mm256_and_si256(u0, m6), mn03 = _mm256_and_si256(u1, m6);
-    const __m256i sc47 = _mm256_or_si256(_mm256_and_si256(u2, m4),
-                                         _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(u0, 6), m2), 4));
+    const __m256i sc47 =
+        _mm256_or_si256(_mm256_and_si256(u2, m4), _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(u0, 6), m2), 4));
     const __m256i mn47 = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi32(u2, 4), m4),
                                          _mm256_slli_epi32(_mm256_and_si256(_mm256_srli_epi32(u1, 6), m2), 4));
-    for (int j = 0; j < 4; j++) {
-        sc[j] = byte_as_pair(sc03, j);
-        sc[j + 4] = byte_as_pair(sc47, j);
-        mn[j] = byte_as_pair(mn03, j);
-        mn[j + 4] = byte_as_pair(mn47, j);
+    for (int j = 0; j < 4; j++) { /* 6-bit values: the sign extension leaves them as they are */
+        sc[j] = bytes_as_pair(sc03, j, 0);
+        sc[j + 4] = bytes_as_pair(sc47, j, 0);
+        mn[j] = bytes_as_pair(mn03, j, 0);
+        mn[j + 4] = bytes_as_pair(mn47, j, 0);
     }
 }
 
@@ -211,30 +219,23 @@ G4_INLINE void q4_K_rows8(int64_t nb, const g4_block_q4_K *const w[8], const g4_
             const uint8_t *src[8];
             __m256i u[8];
             for (int r = 0; r < 8; r++) src[r] = w[r][b].qs + 32 * c;
-            transpose8x16(src, u);
-            for (int r = 0; r < 8; r++) src[r] += 16;
-            transpose8x16(src, u + 4);
+            transpose8x32(src, u);
             for (int k = 0; k < 8; k++) {
                 q[2 * c][k] = _mm256_and_si256(u[k], low4);
                 q[2 * c + 1][k] = _mm256_and_si256(_mm256_srli_epi16(u[k], 4), low4);
             }
         }
-        const __m256 dw = widen_halves((const uint16_t[8]){w[0][b].d, w[1][b].d, w[2][b].d, w[3][b].d, w[4][b].d,
-                                                           w[5][b].d, w[6][b].d, w[7][b].d});
-        const __m256 dmin =
-            widen_halves((const uint16_t[8]){w[0][b].dmin, w[1][b].dmin, w[2][b].dmin, w[3][b].dmin, w[4][b].dmin,
-                                             w[5][b].dmin, w[6][b].dmin, w[7][b].dmin});
+        const __m256 dw = ROW_HALVES(w, b, d), dmin = ROW_HALVES(w, b, dmin);
         for (int t = 0; t < nt; t++) {
             const int8_t *y = x[t][b].qs;
             const int16_t *bsums = x[t][b].bsums;
             __m256i isum = _mm256_setzero_si256(), msum = _mm256_setzero_si256();
             _Pragma("GCC unroll 1") for (int j = 0; j < 8; j++) {
                 __m256i s16 = _mm256_setzero_si256();
-                _Pragma("GCC unroll 8") for (int k = 0; k < 8; k++) s16 = _mm256_add_epi16(
-                    s16, _mm256_maddubs_epi16(q[j][k], _mm256_set1_epi32(load_u32((const uint8_t *)y + 32 * j + 4 * k))));
+                _Pragma("GCC unroll 8") for (int k = 0; k < 8; k++) s16 =
+                    _mm256_add_epi16(s16, _mm256_maddubs_epi16(q[j][k], broadcast4(y + 32 * j + 4 * k)));
                 isum = _mm256_add_epi32(isum, _mm256_madd_epi16(s16, sc[j]));
-                msum = _mm256_add_epi32(
-                    msum, _mm256_madd_epi16(mn[j], _mm256_set1_epi32(load_u32((const uint8_t *)(bsums + 2 * j)))));
+                msum = _mm256_add_epi32(msum, _mm256_madd_epi16(mn[j], broadcast4(bsums + 2 * j)));
             }
             const __m256 dx = _mm256_set1_ps(x[t][b].d);
             const __m256 a = _mm256_mul_ps(_mm256_mul_ps(dw, dx), _mm256_cvtepi32_ps(isum));
@@ -250,34 +251,6 @@ G4_INLINE void q4_K_rows8(int64_t nb, const g4_block_q4_K *const w[8], const g4_
  * scale k (an int16 pair). The offset comes off exactly with Q8_K's 16-element sums:
  * isum = sum_k scale_k * sum(u * y) - 32 * sum_k scale_k * bsums[k]. */
 
-/* Signed byte jj of every 32-bit lane of v in both int16 halves (pair = 0), or bytes jj and jj + 1
- * as the two halves (pair = 1). */
-G4_INLINE __m256i signed_bytes_as_pair(__m256i v, int jj, int pair) {
-    const unsigned lo = 0x80u | (unsigned)jj << 8, hi = 0x80u | (unsigned)(jj + pair) << 8;
-    const __m256i pick = _mm256_add_epi32(_mm256_set1_epi32((int)(lo | hi << 16)),
-                                          _mm256_setr_epi32(0, 0x04000400, 0x08000800, 0x0C000C00, 0, 0x04000400,
-                                                            0x08000800, 0x0C000C00));
-    return _mm256_srai_epi16(_mm256_shuffle_epi8(v, pick), 8);
-}
-
-/* Bytes off..off+3 of the eight rows' scales, lane r = row r. */
-G4_INLINE __m256i q6_K_scale_bytes(const g4_block_q6_K *const w[8], int64_t b, int off) {
-    return _mm256_setr_epi32(load_u32((const uint8_t *)w[0][b].scales + off), load_u32((const uint8_t *)w[1][b].scales + off),
-                             load_u32((const uint8_t *)w[2][b].scales + off), load_u32((const uint8_t *)w[3][b].scales + off),
-                             load_u32((const uint8_t *)w[4][b].scales + off), load_u32((const uint8_t *)w[5][b].scales + off),
-                             load_u32((const uint8_t *)w[6][b].scales + off), load_u32((const uint8_t *)w[7][b].scales + off));
-}
-
-/* 32 bytes at byte offset off of each of the eight rows' blocks, transposed: u[k] lane r = bytes
- * 4k..4k+3 of that run of row r. */
-G4_INLINE void transpose8x32(const g4_block_q6_K *const w[8], int64_t b, size_t off, __m256i u[8]) {
-    const uint8_t *src[8];
-    for (int r = 0; r < 8; r++) src[r] = (const uint8_t *)&w[r][b] + off;
-    transpose8x16(src, u);
-    for (int r = 0; r < 8; r++) src[r] += 16;
-    transpose8x16(src, u + 4);
-}
-
 G4_INLINE void q6_K_rows8(int64_t nb, const g4_block_q6_K *const w[8], const g4_block_q8_K *const *x, int nt,
                           __m256 acc[G4_TILE_TOKENS]) {
     const __m256i low4 = _mm256_set1_epi8(0x0F), low2 = _mm256_set1_epi8(0x03);
@@ -285,10 +258,16 @@ G4_INLINE void q6_K_rows8(int64_t nb, const g4_block_q6_K *const w[8], const g4_
         /* u[run][k] lane r: elements 32 run + 4k .. +3 of row r, unsigned 0..63 */
         __m256i u[8][8], sc[16], sc_pairs[8];
         for (int half = 0; half < 2; half++) {
+            const uint8_t *lo0[8], *lo1[8], *hi[8];
+            for (int r = 0; r < 8; r++) {
+                lo0[r] = w[r][b].ql + 64 * half;
+                lo1[r] = lo0[r] + 32;
+                hi[r] = w[r][b].qh + 32 * half;
+            }
             __m256i ql0[8], ql1[8], qh[8];
-            transpose8x32(w, b, offsetof(g4_block_q6_K, ql) + 64 * (size_t)half, ql0);
-            transpose8x32(w, b, offsetof(g4_block_q6_K, ql) + 64 * (size_t)half + 32, ql1);
-            transpose8x32(w, b, offsetof(g4_block_q6_K, qh) + 32 * (size_t)half, qh);
+            transpose8x32(lo0, ql0);
+            transpose8x32(lo1, ql1);
+            transpose8x32(hi, qh);
             for (int k = 0; k < 8; k++)
                 for (int run = 0; run < 4; run++) {
                     const __m256i ql = run & 1 ? ql1[k] : ql0[k];
@@ -298,29 +277,28 @@ G4_INLINE void q6_K_rows8(int64_t nb, const g4_block_q6_K *const w[8], const g4_
                 }
         }
         for (int i = 0; i < 4; i++) {
-            const __m256i bytes = q6_K_scale_bytes(w, b, 4 * i);
-            for (int jj = 0; jj < 4; jj++) sc[4 * i + jj] = signed_bytes_as_pair(bytes, jj, 0);
-            sc_pairs[2 * i] = signed_bytes_as_pair(bytes, 0, 1);
-            sc_pairs[2 * i + 1] = signed_bytes_as_pair(bytes, 2, 1);
+            const __m256i bytes = ROW_U32(w, b, scales, 4 * i);
+            for (int jj = 0; jj < 4; jj++) sc[4 * i + jj] = bytes_as_pair(bytes, jj, 0);
+            sc_pairs[2 * i] = bytes_as_pair(bytes, 0, 1);
+            sc_pairs[2 * i + 1] = bytes_as_pair(bytes, 2, 1);
         }
-        const __m256 dw = widen_halves((const uint16_t[8]){w[0][b].d, w[1][b].d, w[2][b].d, w[3][b].d, w[4][b].d,
-                                                           w[5][b].d, w[6][b].d, w[7][b].d});
+        const __m256 dw = ROW_HALVES(w, b, d);
         for (int t = 0; t < nt; t++) {
-            const uint8_t *y = (const uint8_t *)x[t][b].qs, *bsums = (const uint8_t *)x[t][b].bsums;
+            const int8_t *y = x[t][b].qs;
+            const int16_t *bsums = x[t][b].bsums;
             __m256i isum = _mm256_setzero_si256(), offset = _mm256_setzero_si256();
             _Pragma("GCC unroll 1") for (int run = 0; run < 8; run++) {
                 _Pragma("GCC unroll 2") for (int h = 0; h < 2; h++) { /* sub-block k = 2 run + h: units 4h..4h+3 */
                     const __m256i *q = &u[run][4 * h];
-                    const uint8_t *yk = y + 32 * run + 16 * h;
-                    const __m256i s0 = _mm256_add_epi16(_mm256_maddubs_epi16(q[0], _mm256_set1_epi32(load_u32(yk))),
-                                                        _mm256_maddubs_epi16(q[1], _mm256_set1_epi32(load_u32(yk + 4))));
-                    const __m256i s1 = _mm256_add_epi16(_mm256_maddubs_epi16(q[2], _mm256_set1_epi32(load_u32(yk + 8))),
-                                                        _mm256_maddubs_epi16(q[3], _mm256_set1_epi32(load_u32(yk + 12))));
+                    const int8_t *yk = y + 32 * run + 16 * h;
+                    const __m256i s0 = _mm256_add_epi16(_mm256_maddubs_epi16(q[0], broadcast4(yk)),
+                                                        _mm256_maddubs_epi16(q[1], broadcast4(yk + 4)));
+                    const __m256i s1 = _mm256_add_epi16(_mm256_maddubs_epi16(q[2], broadcast4(yk + 8)),
+                                                        _mm256_maddubs_epi16(q[3], broadcast4(yk + 12)));
                     const __m256i s = sc[2 * run + h];
                     isum = _mm256_add_epi32(isum, _mm256_add_epi32(_mm256_madd_epi16(s0, s), _mm256_madd_epi16(s1, s)));
                 }
-                offset = _mm256_add_epi32(offset,
-                                          _mm256_madd_epi16(sc_pairs[run], _mm256_set1_epi32(load_u32(bsums + 4 * run))));
+                offset = _mm256_add_epi32(offset, _mm256_madd_epi16(sc_pairs[run], broadcast4(bsums + 2 * run)));
             }
             isum = _mm256_sub_epi32(isum, _mm256_slli_epi32(offset, 5));
             acc[t] = add_block_term(acc[t], dw, x[t][b].d, isum);
@@ -348,20 +326,20 @@ ROWS8_INSTANCES(q6_K_rows8, g4_block_q6_K, g4_block_q8_K)
 
 /* The g4_dot_tile_fn contract over 8-row kernels: rows past nr repeat the last one (computed, not
  * stored). */
-#define TRANSPOSED_ENTRY(name, WT, XT, QK, rows8, pairs_tile)                                                                 \
-    void name(int64_t n, const void *w, size_t w_stride, int nr, const void *x, size_t x_stride, int nt, float *y,    \
+#define TRANSPOSED_ENTRY(name, WT, XT, QK, rows8, pairs_tile)                                                          \
+    void name(int64_t n, const void *w, size_t w_stride, int nr, const void *x, size_t x_stride, int nt, float *y,     \
               size_t y_stride) {                                                                                       \
         if (nt < TRANSPOSED_MIN_TOKENS) {                                                                              \
             pairs_tile(n, w, w_stride, nr, x, x_stride, nt, y, y_stride);                                              \
             return;                                                                                                    \
         }                                                                                                              \
         const WT *wr[8];                                                                                               \
-        const XT *xr[G4_TILE_TOKENS];                                                                       \
-        for (int r = 0; r < 8; r++) wr[r] = (const WT *)((const char *)w + (size_t)(r < nr ? r : nr - 1) * w_stride); \
-        for (int t = 0; t < nt; t++) xr[t] = (const XT *)((const char *)x + (size_t)t * x_stride);          \
+        const XT *xr[G4_TILE_TOKENS];                                                                                  \
+        for (int r = 0; r < 8; r++) wr[r] = (const WT *)((const char *)w + (size_t)(r < nr ? r : nr - 1) * w_stride);  \
+        for (int t = 0; t < nt; t++) xr[t] = (const XT *)((const char *)x + (size_t)t * x_stride);                     \
         __m256 acc[G4_TILE_TOKENS];                                                                                    \
         for (int t = 0; t < G4_TILE_TOKENS; t++) acc[t] = _mm256_setzero_ps();                                         \
-        (nt == G4_TILE_TOKENS ? rows8##_full : rows8##_part)(n / (QK), wr, xr, nt, acc);                                 \
+        (nt == G4_TILE_TOKENS ? rows8##_full : rows8##_part)(n / (QK), wr, xr, nt, acc);                               \
         for (int t = 0; t < nt; t++) {                                                                                 \
             float out[8];                                                                                              \
             _mm256_storeu_ps(out, acc[t]);                                                                             \

@@ -1,8 +1,9 @@
 /*
  * Matmul driver: converts the activations once into the weight type's partner format, then fills
  * y with one dot product per (token, output row), output rows handed out to the pool's threads in
- * chunks: small ones for prefill, a few long runs per thread for decode. Within a chunk the loop runs over all tokens for the same few weight rows, so during
- * prefill those rows stay in cache while every token uses them. Tables with a tile kernel
+ * chunks: small ones for prefill, a few long runs per thread for decode. Within a chunk the loop
+ * runs over all tokens for the same few weight rows, so during prefill those rows stay in cache
+ * while every token uses them. Tables with a tile kernel
  * (dispatch.h g4_dot_tile_fn) get up to G4_TILE_ROWS rows x G4_TILE_TOKENS tokens per call, with
  * the same bits as one vec_dot per pair.
  */
@@ -140,7 +141,8 @@ void g4_matmul_with(const g4_kernels *k, const g4_matrix *w, const float *x, int
          * prefetchers streaming, where 16-row chunks taken in turn by the threads broke every
          * thread's stream into short pieces (E2B Q4_K_M generation 9.1 -> 11.2 tok/s on 2 cores).
          * A few chunks per thread still let a faster thread take over a slower one's share. */
-        chunk = (w->n_out / (nth * G4_MATMUL_DECODE_CHUNKS_PER_THREAD) + G4_TILE_ROWS - 1) / G4_TILE_ROWS * G4_TILE_ROWS;
+        chunk = w->n_out / (nth * G4_MATMUL_DECODE_CHUNKS_PER_THREAD);
+        chunk = (chunk + G4_TILE_ROWS - 1) / G4_TILE_ROWS * G4_TILE_ROWS;
         if (chunk < G4_MATMUL_CHUNK_ROWS) chunk = G4_MATMUL_CHUNK_ROWS;
     }
     if (w->n_out < chunk * nth) chunk = (w->n_out + nth - 1) / nth; /* every thread gets some rows */

@@ -43,8 +43,8 @@ G4_DECLARE_TILE_AVX2(q4_1)
 G4_DECLARE_TILE_AVX2(q5_0)
 G4_DECLARE_TILE_AVX2(q5_1)
 G4_DECLARE_TILE_AVX2(q8_0)
-/* Q4_0, Q8_0 (gemm_legacy_avx2.c) Q4_K and Q6_K (gemm_avx2.c) per-pair tiles; their g4_dot_tile_*_avx2 (gemm_transposed_avx2.c)
- * hand decode and short batches to these. */
+/* The Q4_0, Q8_0 (gemm_legacy_avx2.c), Q4_K and Q6_K (gemm_avx2.c) per-pair tiles; their
+ * g4_dot_tile_*_avx2 (gemm_transposed_avx2.c) hand decode and short batches to these. */
 G4_DECLARE_TILE_AVX2(q4_0_pairs)
 G4_DECLARE_TILE_AVX2(q8_0_pairs)
 G4_DECLARE_TILE_AVX2(q4_K_pairs)

@@ -1,8 +1,8 @@
 /*
- * AVX2 dot-product tiles for the K-quants with Q8_K activations (dispatch.h g4_dot_tile_fn): eight
- * (row, token) pairs at once, as 2 rows x 4 tokens for prefill (each weight block is unpacked once
- * for four tokens), 4 x 2, or 8 rows x 1 token for decode (each activation block is loaded once for
- * eight rows). The eight int32 accumulators are reduced together (one lane per pair) and the float
+ * AVX2 dot-product tiles for Q4_K and Q6_K with Q8_K activations (dispatch.h g4_dot_tile_fn) for
+ * decode and batches of one or two tokens: eight (row, token) pairs at once, as 8 rows x 1 token
+ * (each activation block is loaded once for eight rows) or 4 x 2. Prefill goes to
+ * gemm_transposed_avx2.c. The eight int32 accumulators are reduced together (one lane per pair) and the float
  * combination runs lane-wise with the scalar reference's operations in its order (multiplies and
  * subtracts, never fused), so every pair gets the bits of g4_vec_dot_*_avx2 and of the reference.
  */
@@ -89,12 +89,6 @@ static __attribute__((noinline)) __m256 tile_q4_K_8x1(int64_t nb, const g4_block
 static __attribute__((noinline)) __m256 tile_q4_K_4x2(int64_t nb, const g4_block_q4_K *const *w, const g4_block_q8_K *const *x) {
     return tile_q4_K(nb, w, 4, x, 2);
 }
-static __attribute__((noinline)) __m256 tile_q4_K_2x4(int64_t nb, const g4_block_q4_K *const *w, const g4_block_q8_K *const *x) {
-    return tile_q4_K(nb, w, 2, x, 4);
-}
-static __attribute__((noinline)) __m256 tile_q4_K_1x8(int64_t nb, const g4_block_q4_K *const *w, const g4_block_q8_K *const *x) {
-    return tile_q4_K(nb, w, 1, x, 8);
-}
 
 /* ---- Q6_K ------------------------------------------------------------------------------------------ */
 
@@ -158,12 +152,6 @@ static __attribute__((noinline)) __m256 tile_q6_K_8x1(int64_t nb, const g4_block
 static __attribute__((noinline)) __m256 tile_q6_K_4x2(int64_t nb, const g4_block_q6_K *const *w, const g4_block_q8_K *const *x) {
     return tile_q6_K(nb, w, 4, x, 2);
 }
-static __attribute__((noinline)) __m256 tile_q6_K_2x4(int64_t nb, const g4_block_q6_K *const *w, const g4_block_q8_K *const *x) {
-    return tile_q6_K(nb, w, 2, x, 4);
-}
-static __attribute__((noinline)) __m256 tile_q6_K_1x8(int64_t nb, const g4_block_q6_K *const *w, const g4_block_q8_K *const *x) {
-    return tile_q6_K(nb, w, 1, x, 8);
-}
 
-G4_TILE_ENTRY(g4_dot_tile_q4_K_pairs_avx2, g4_block_q4_K, g4_block_q8_K, G4_QK_K, 8, tile_q4_K_8x1, tile_q4_K_4x2, tile_q4_K_2x4, tile_q4_K_1x8)
-G4_TILE_ENTRY(g4_dot_tile_q6_K_pairs_avx2, g4_block_q6_K, g4_block_q8_K, G4_QK_K, 8, tile_q6_K_8x1, tile_q6_K_4x2, tile_q6_K_2x4, tile_q6_K_1x8)
+G4_TILE_ENTRY_DECODE(g4_dot_tile_q4_K_pairs_avx2, g4_block_q4_K, g4_block_q8_K, G4_QK_K, tile_q4_K_8x1, tile_q4_K_4x2)
+G4_TILE_ENTRY_DECODE(g4_dot_tile_q6_K_pairs_avx2, g4_block_q6_K, g4_block_q8_K, G4_QK_K, tile_q6_K_8x1, tile_q6_K_4x2)

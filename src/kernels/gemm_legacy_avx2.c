@@ -63,9 +63,8 @@ G4_TILE32(tile_q5_1, g4_block_q5_1, g4_block_q8_1, block_q5_1, 1, MIN_FIELD, SUM
 G4_TILE32(tile_q8_0, g4_block_q8_0, g4_block_q8_0, block_q8_0, 0, NO_FIELD, NO_FIELD)
 
 /* Q4_0 and Q8_0 use these for decode and short batches; prefill goes to gemm_transposed_avx2.c. */
-G4_TILE_ENTRY(g4_dot_tile_q4_0_pairs_avx2, g4_block_q4_0, g4_block_q8_0, 32, 4, tile_q4_0_8x1, tile_q4_0_4x2,
-              tile_q4_0_2x4, tile_q4_0_2x4)
-G4_TILE_ENTRY(g4_dot_tile_q4_1_avx2, g4_block_q4_1, g4_block_q8_1, 32, 4, tile_q4_1_8x1, tile_q4_1_4x2, tile_q4_1_2x4, tile_q4_1_2x4)
-G4_TILE_ENTRY(g4_dot_tile_q5_0_avx2, g4_block_q5_0, g4_block_q8_0, 32, 4, tile_q5_0_8x1, tile_q5_0_4x2, tile_q5_0_2x4, tile_q5_0_2x4)
-G4_TILE_ENTRY(g4_dot_tile_q5_1_avx2, g4_block_q5_1, g4_block_q8_1, 32, 4, tile_q5_1_8x1, tile_q5_1_4x2, tile_q5_1_2x4, tile_q5_1_2x4)
-G4_TILE_ENTRY(g4_dot_tile_q8_0_pairs_avx2, g4_block_q8_0, g4_block_q8_0, 32, 4, tile_q8_0_8x1, tile_q8_0_4x2, tile_q8_0_2x4, tile_q8_0_2x4)
+G4_TILE_ENTRY(g4_dot_tile_q4_0_pairs_avx2, g4_block_q4_0, g4_block_q8_0, 32, tile_q4_0_8x1, tile_q4_0_4x2, tile_q4_0_2x4)
+G4_TILE_ENTRY(g4_dot_tile_q4_1_avx2, g4_block_q4_1, g4_block_q8_1, 32, tile_q4_1_8x1, tile_q4_1_4x2, tile_q4_1_2x4)
+G4_TILE_ENTRY(g4_dot_tile_q5_0_avx2, g4_block_q5_0, g4_block_q8_0, 32, tile_q5_0_8x1, tile_q5_0_4x2, tile_q5_0_2x4)
+G4_TILE_ENTRY(g4_dot_tile_q5_1_avx2, g4_block_q5_1, g4_block_q8_1, 32, tile_q5_1_8x1, tile_q5_1_4x2, tile_q5_1_2x4)
+G4_TILE_ENTRY(g4_dot_tile_q8_0_pairs_avx2, g4_block_q8_0, g4_block_q8_0, 32, tile_q8_0_8x1, tile_q8_0_4x2, tile_q8_0_2x4)

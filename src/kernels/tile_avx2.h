@@ -1,8 +1,9 @@
 /*
  * What every AVX2 dot-product tile (dispatch.h g4_dot_tile_fn) shares: the tile computes eight
  * (row, token) pairs at once, one per float lane, as 8 rows x 1 token (decode: each activation
- * block is loaded once for eight rows), 4 x 2, 2 x 4, or 1 x 8 (prefill: each weight block is
- * unpacked once for eight tokens). Included only by *_avx2.c files.
+ * block is loaded once for eight rows), 4 x 2, or 2 x 4 (each weight block is unpacked once for four
+ * tokens). Prefill of the main weight types uses the transposed tiles instead
+ * (gemm_transposed_avx2.c). Included only by *_avx2.c files.
  */
 #ifndef G4_KERNELS_TILE_AVX2_H
 #define G4_KERNELS_TILE_AVX2_H
@@ -59,16 +60,16 @@ G4_INLINE void prefetch_next_rows(const void *block, ptrdiff_t row_stride, int b
     for (int off = 0; off < bytes; off += 64) _mm_prefetch(p + off, _MM_HINT_T0);
 }
 
-/* Splits the nr x nt request into 8-lane shapes of at most max_tt tokens (8 where weight unpacking
- * is the cost worth sharing, as for the K-quants; 4 where the 1 x 8 shape measured slower); rows
- * and tokens past the request repeat the last one (computed, not stored). */
-#define G4_TILE_ENTRY(name, wtype, xtype, qk, max_tt, k8x1, k4x2, k2x4, k1x8)                                          \
+/* Splits the nr x nt request into 8-lane shapes (8 x 1 for one token, 4 x 2 for two, 2 x 4 for three
+ * or four) of at most max_tt tokens; rows and tokens past the request repeat the last one (computed,
+ * not stored). SHAPE_CALL computes the tile of tr rows from nb blocks of wr[] and xr[]. */
+#define G4_TILE_ENTRY_SPLIT(name, wtype, xtype, qk, max_tt, SHAPE_CALL)                                                \
     void name(int64_t n, const void *w, size_t w_stride, int nr, const void *x, size_t x_stride, int nt, float *y,    \
               size_t y_stride) {                                                                                       \
         const int64_t nb = n / (qk);                                                                                   \
         for (int t0 = 0; t0 < nt; t0 += (max_tt)) {                                                                    \
             const int ntt = nt - t0 < (max_tt) ? nt - t0 : (max_tt);                                                   \
-            const int tr = ntt == 1 ? 8 : ntt == 2 ? 4 : ntt <= 4 ? 2 : 1, tt = 8 / tr;                                \
+            const int tr = ntt == 1 ? 8 : ntt == 2 ? 4 : 2, tt = 8 / tr;                                               \
             for (int r0 = 0; r0 < nr; r0 += tr) {                                                                      \
                 const wtype *wr[8];                                                                                    \
                 const xtype *xr[8];                                                                                    \
@@ -79,14 +80,21 @@ G4_INLINE void prefetch_next_rows(const void *block, ptrdiff_t row_stride, int b
                 for (int t = 0; t < tt; t++)                                                                           \
                     xr[t] = (const xtype *)((const char *)x + (size_t)(t0 + (t < ntt ? t : ntt - 1)) * x_stride);      \
                 float out[8];                                                                                          \
-                _mm256_storeu_ps(out, tr == 8   ? k8x1(nb, wr, xr)                                                     \
-                                      : tr == 4 ? k4x2(nb, wr, xr)                                                     \
-                                      : tr == 2 ? k2x4(nb, wr, xr)                                                     \
-                                                : k1x8(nb, wr, xr));                                                   \
+                _mm256_storeu_ps(out, SHAPE_CALL);                                                                     \
                 for (int r = 0; r < tr && r0 + r < nr; r++)                                                            \
                     for (int t = 0; t < ntt; t++) y[(size_t)(t0 + t) * y_stride + (size_t)(r0 + r)] = out[r * tt + t]; \
             }                                                                                                          \
         }                                                                                                              \
     }
+
+/* Up to four tokens per pass, in the three shapes. */
+#define G4_TILE_ENTRY(name, wtype, xtype, qk, k8x1, k4x2, k2x4)                                                        \
+    G4_TILE_ENTRY_SPLIT(name, wtype, xtype, qk, 4,                                                                     \
+                        tr == 8 ? k8x1(nb, wr, xr) : tr == 4 ? k4x2(nb, wr, xr) : k2x4(nb, wr, xr))
+
+/* For tiles that serve only decode and short batches (prefill has its own): two tokens per pass,
+ * so only the 8 x 1 and 4 x 2 shapes exist. */
+#define G4_TILE_ENTRY_DECODE(name, wtype, xtype, qk, k8x1, k4x2)                                                       \
+    G4_TILE_ENTRY_SPLIT(name, wtype, xtype, qk, 2, tr == 8 ? k8x1(nb, wr, xr) : k4x2(nb, wr, xr))
 
 #endif

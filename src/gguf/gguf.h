@@ -98,6 +98,21 @@ uint32_t g4_gguf_alignment(const g4_gguf *f);
 size_t g4_gguf_file_size(const g4_gguf *f);
 uint64_t g4_gguf_data_offset(const g4_gguf *f); /* where the tensor data section starts */
 
+/* The whole file as mapped (or the caller's buffer), g4_gguf_file_size bytes. Everything in it
+ * past the directory is only as valid as the tensor views make it: read tensors through those. */
+const uint8_t *g4_gguf_bytes(const g4_gguf *f);
+
+/* The file's identity, cheap to compute: 16 bytes that (up to hash collisions) differ between two
+ * files that differ in size, in any byte of the header, metadata or tensor directory, or in the
+ * first or last G4_GGUF_FINGERPRINT_SAMPLE bytes of any tensor's data (so between two files of one
+ * structure with different weights), and that are equal for copies of one file wherever they
+ * live. It hashes the directory (which open has read already) and at most two samples per tensor,
+ * never the whole data, so a change confined to the middle of a large tensor goes unseen. Two
+ * XXH64 streams (core/hash.h) with different seeds, each stored little-endian (gguf_fingerprint.c). */
+#define G4_GGUF_FINGERPRINT_BYTES 16
+#define G4_GGUF_FINGERPRINT_SAMPLE 64
+void g4_gguf_fingerprint(const g4_gguf *f, uint8_t out[G4_GGUF_FINGERPRINT_BYTES]);
+
 /* Metadata, in file order. */
 int64_t g4_gguf_n_kv(const g4_gguf *f);
 const g4_gguf_kv *g4_gguf_kv_at(const g4_gguf *f, int64_t i);

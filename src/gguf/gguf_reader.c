@@ -497,6 +497,9 @@ size_t g4_gguf_file_size(const g4_gguf *f) {
 uint64_t g4_gguf_data_offset(const g4_gguf *f) {
     return f->data_offset;
 }
+const uint8_t *g4_gguf_bytes(const g4_gguf *f) {
+    return f->base;
+}
 
 int64_t g4_gguf_n_kv(const g4_gguf *f) {
     return f->n_kv;

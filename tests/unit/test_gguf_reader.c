@@ -1,5 +1,6 @@
 /* GGUF reader on valid files: every value type round-trips through the writer, typed getters and
- * their messages, per-layer values, the tensor directory, alignment, v2 files, opening by path. */
+ * their messages, per-layer values, the tensor directory, alignment, v2 files, opening by path,
+ * the file fingerprint. */
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/hash.h"
 #include "gguf/gguf.h"
 #include "gguf/gguf_writer.h"
 #include "gguf_bytes.h"
@@ -474,13 +476,114 @@ static void test_many_names(void **state) {
     free(buf);
 }
 
+/* Fingerprint of a file's bytes, opened from memory; false if they are no longer a valid GGUF. */
+static bool fingerprint_of(const void *bytes, size_t size, uint8_t out[G4_GGUF_FINGERPRINT_BYTES]) {
+    g4_gguf *f = NULL;
+    if (g4_gguf_open_memory(bytes, size, &f, NULL) != GEMMA4_OK) return false;
+    g4_gguf_fingerprint(f, out);
+    g4_gguf_close(f);
+    return true;
+}
+
+typedef enum { CHANGE_SEEN, CHANGE_UNSEEN, CHANGE_BREAKS_FILE } change_effect;
+
+/* What flipping the low bit of one byte does to the fingerprint. */
+static change_effect flip_byte(const uint8_t *file, size_t size, size_t at, const uint8_t *orig_fp) {
+    uint8_t *copy = malloc(size), fp[G4_GGUF_FINGERPRINT_BYTES];
+    assert_non_null(copy);
+    memcpy(copy, file, size);
+    copy[at] ^= 0x01;
+    const bool opens = fingerprint_of(copy, size, fp);
+    free(copy);
+    if (!opens) return CHANGE_BREAKS_FILE;
+    return memcmp(fp, orig_fp, sizeof fp) != 0 ? CHANGE_SEEN : CHANGE_UNSEEN;
+}
+
+static void test_fingerprint(void **state) {
+    (void)state;
+    const int64_t ne_small[1] = {24}, ne_big[2] = {64, 8}; /* 96 bytes (hashed whole), 2048 (sampled) */
+    size_t sizes[2] = {96, 2048};
+    g4_gguf_writer *w = g4_gguf_writer_new();
+    g4_gguf_writer_add_str(w, "general.architecture", "gemma4");
+    g4_gguf_writer_add_u32(w, "gemma4.block_count", 35);
+    g4_gguf_writer_add_tensor(w, "small.weight", G4_TYPE_F32, 1, ne_small);
+    g4_gguf_writer_add_tensor(w, "big.weight", G4_TYPE_F32, 2, ne_big);
+    char path[256], path2[256];
+    g4t_temp_path(path, sizeof path, ".gguf");
+    g4t_temp_path(path2, sizeof path2, ".gguf");
+    g4_error err = {0};
+    assert_int_equal(g4_gguf_writer_write(w, path, fill_pattern, sizes, &err), GEMMA4_OK);
+    g4_gguf_writer_free(w);
+    size_t size = 0;
+    uint8_t *file = g4t_read_file(path, &size);
+    assert_non_null(file);
+    FILE *out = fopen(path2, "wb"); /* a copy at another path */
+    assert_non_null(out);
+    assert_int_equal(fwrite(file, 1, size, out), size);
+    assert_int_equal(fclose(out), 0);
+
+    /* by path, twice, and the copy: all equal; and equal to the documented construction */
+    g4_gguf *f = NULL, *f2 = NULL;
+    if (g4_gguf_open(path, &f, &err) != GEMMA4_OK || g4_gguf_open(path2, &f2, &err) != GEMMA4_OK)
+        fail_msg("open: %s", err.msg);
+    uint8_t a[G4_GGUF_FINGERPRINT_BYTES], again[G4_GGUF_FINGERPRINT_BYTES], copy[G4_GGUF_FINGERPRINT_BYTES];
+    g4_gguf_fingerprint(f, a);
+    g4_gguf_fingerprint(f, again);
+    g4_gguf_fingerprint(f2, copy);
+    assert_memory_equal(a, again, sizeof a);
+    assert_memory_equal(a, copy, sizeof a);
+    const size_t data = (size_t)g4_gguf_data_offset(f);
+    const size_t big = data + (size_t)g4_gguf_find_tensor(f, "big.weight")->offset;
+    g4_gguf_close(f);
+    g4_gguf_close(f2);
+    unlink(path);
+    unlink(path2);
+
+    g4_hash h;
+    g4_hash_init(&h, 0);
+    const uint8_t size_le[8] = {(uint8_t)size, (uint8_t)(size >> 8), (uint8_t)(size >> 16), (uint8_t)(size >> 24)};
+    g4_hash_update(&h, size_le, 8);
+    g4_hash_update(&h, file, data);
+    g4_hash_update(&h, file + data, 96);
+    g4_hash_update(&h, file + big, 64);
+    g4_hash_update(&h, file + big + 2048 - 64, 64);
+    const uint64_t first = g4_hash_final(&h);
+    for (int i = 0; i < 8; i++) assert_int_equal(a[i], (uint8_t)(first >> (8 * i)));
+
+    /* any byte of the directory that leaves a valid file (the key and value bytes, the shapes,
+     * the offsets' padding...), the small tensor, the big one's first and last 64 bytes */
+    size_t n_valid = 0;
+    for (size_t at = 0; at < data; at++) {
+        const change_effect e = flip_byte(file, size, at, a);
+        if (e == CHANGE_UNSEEN) fail_msg("a change at byte %zu of the header goes unseen", at);
+        n_valid += e == CHANGE_SEEN;
+    }
+    assert_true(n_valid > 40); /* the two keys' names and values alone are 40 bytes */
+    const size_t seen[] = {data, data + 95, big, big + 63, big + 2048 - 64, big + 2047};
+    for (size_t i = 0; i < sizeof seen / sizeof seen[0]; i++) {
+        if (flip_byte(file, size, seen[i], a) != CHANGE_SEEN) fail_msg("a change at byte %zu goes unseen", seen[i]);
+    }
+    /* by design not the middle of a large tensor (which keeps it from reading gigabytes) */
+    assert_int_equal(flip_byte(file, size, big + 1024, a), CHANGE_UNSEEN);
+
+    /* the size: the same bytes with one more at the end */
+    uint8_t *longer = malloc(size + 1), fp[G4_GGUF_FINGERPRINT_BYTES];
+    assert_non_null(longer);
+    memcpy(longer, file, size);
+    longer[size] = 0;
+    assert_true(fingerprint_of(longer, size + 1, fp));
+    assert_true(memcmp(fp, a, sizeof fp) != 0);
+    free(longer);
+    free(file);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scalars_round_trip), cmocka_unit_test(test_arrays_round_trip),
         cmocka_unit_test(test_nested_arrays),      cmocka_unit_test(test_getter_messages),
         cmocka_unit_test(test_u32_per_layer),      cmocka_unit_test(test_tensor_directory),
         cmocka_unit_test(test_version_2_accepted), cmocka_unit_test(test_open_by_path),
-        cmocka_unit_test(test_many_names),
+        cmocka_unit_test(test_many_names),         cmocka_unit_test(test_fingerprint),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

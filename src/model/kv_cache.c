@@ -152,22 +152,31 @@ void g4_kv_view(const g4_kv_cache *kv, uint32_t il, g4_attn_cache *out) {
     out->n_slots = L->n_slots;
 }
 
-void g4_kv_advance(g4_kv_cache *kv, int64_t n) {
-    kv->n_pos += n;
+static int64_t max64(int64_t a, int64_t b) {
+    return a > b ? a : b;
 }
 
-/* First position a sliding layer still holds, and first one the query at `pos` needs. */
-static bool swa_window_kept(const g4_kv_cache *kv, int64_t pos) {
-    if (pos == 0 || kv->swa_full) return true;
-    const int64_t ring = kv->size.swa_slots;
-    const int64_t kept_from = kv->n_pos > ring ? kv->n_pos - ring : 0;
-    const int64_t need_from = pos - kv->n_swa + 1 > 0 ? pos - kv->n_swa + 1 : 0;
-    return need_from >= kept_from;
+void g4_kv_advance(g4_kv_cache *kv, int64_t n) {
+    /* starting from 0, whatever the rings held before is gone (cleared or rewound to 0) */
+    const int64_t kept_from = kv->n_pos == 0 ? 0 : kv->swa_from;
+    kv->n_pos += n;
+    /* the newest rows overwrote the slots of positions older than n_pos - swa_slots */
+    kv->swa_from = max64(kept_from, kv->n_pos - kv->size.swa_slots);
+}
+
+void g4_kv_restore(g4_kv_cache *kv, int64_t n_pos, int64_t swa_from) {
+    kv->n_pos = n_pos;
+    kv->swa_from = swa_from;
+}
+
+/* The first position the query at pos > 0 attends to in a sliding layer. */
+static int64_t window_start(const g4_kv_cache *kv, int64_t pos) {
+    return max64(pos - kv->n_swa + 1, 0);
 }
 
 bool g4_kv_can_rewind(const g4_kv_cache *kv, int64_t pos) {
     if (pos < 0 || pos > kv->n_pos) return false;
-    return kv->size.n_swa_layers == 0 || swa_window_kept(kv, pos);
+    return pos == 0 || kv->size.n_swa_layers == 0 || window_start(kv, pos) >= kv->swa_from;
 }
 
 gemma4_status g4_kv_rewind(g4_kv_cache *kv, int64_t pos, g4_error *err) {
@@ -177,9 +186,11 @@ gemma4_status g4_kv_rewind(g4_kv_cache *kv, int64_t pos, g4_error *err) {
     }
     if (!g4_kv_can_rewind(kv, pos)) {
         return g4_fail(err, GEMMA4_ERR_INVALID_ARG,
-                       "cannot rewind from position %lld to %lld: the sliding-window cache keeps only the last %lld "
-                       "positions (rewind by at most %lld, to 0, or create the context with a full sliding cache)",
-                       (long long)kv->n_pos, (long long)pos, (long long)kv->size.swa_slots, (long long)kv->n_batch);
+                       "cannot rewind from position %lld to %lld: position %lld attends back to %lld, but the "
+                       "sliding-window cache holds only positions %lld.. (rewind to %lld or later, to 0, or create "
+                       "the context with a full sliding cache)",
+                       (long long)kv->n_pos, (long long)pos, (long long)pos, (long long)window_start(kv, pos),
+                       (long long)kv->swa_from, (long long)(kv->swa_from + kv->n_swa - 1));
     }
     kv->n_pos = pos;
     return GEMMA4_OK;

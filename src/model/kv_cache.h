@@ -56,6 +56,10 @@ typedef struct g4_kv_cache {
     int64_t n_swa;
     bool swa_full;
     int64_t n_pos; /* positions [0, n_pos) are stored */
+    /* The sliding layers still hold intact rows for positions [swa_from, n_pos): the ring has
+     * overwritten older ones, and a loaded state (ctx_state.h) may bring fewer than the ring holds.
+     * Global layers hold all of [0, n_pos). */
+    int64_t swa_from;
     uint32_t n_layer;
     g4_kv_layer *layers; /* [n_layer] */
     void *mem;           /* all K/V storage, one allocation */
@@ -82,9 +86,14 @@ void g4_kv_view(const g4_kv_cache *kv, uint32_t il, g4_attn_cache *out);
 /* Marks positions [n_pos, n_pos + n) as stored. */
 void g4_kv_advance(g4_kv_cache *kv, int64_t n);
 
+/* Marks positions [0, n_pos) as stored, the sliding layers' from swa_from on, after their rows were
+ * placed directly into the storage (ctx_state.c loading a saved state). */
+void g4_kv_restore(g4_kv_cache *kv, int64_t n_pos, int64_t swa_from);
+
 /* True if the cache can be cut back to positions [0, pos): pos <= n_pos, and every sliding layer
- * still holds the window that position pos will attend to (always true with swa_full or pos = 0;
- * otherwise the ring keeps at most n_batch positions of slack). */
+ * still holds the window that position pos will attend to, positions pos - n_swa + 1 .. pos - 1
+ * (always true for pos = 0; with swa_full true unless a loaded state brought fewer rows; otherwise
+ * the ring keeps n_batch - 1 positions of slack beyond the window). */
 bool g4_kv_can_rewind(const g4_kv_cache *kv, int64_t pos);
 
 /* Drops positions [pos, n_pos). GEMMA4_ERR_INVALID_ARG when g4_kv_can_rewind is false (the

@@ -292,6 +292,12 @@ static void test_rewind(void **state) {
     assert_int_equal(g4_kv_rewind(kv, 21, &err), GEMMA4_ERR_INVALID_ARG);
     assert_int_equal(g4_kv_rewind(kv, 18, &err), GEMMA4_OK);
     assert_int_equal(kv->n_pos, 18);
+    /* a second rewind: positions 18 and 19 overwrote 8 and 9, so 16 (needing 9..15) is still out
+     * of reach although 18 - 16 is within the slack */
+    assert_false(g4_kv_can_rewind(kv, 16));
+    assert_true(g4_kv_can_rewind(kv, 17));
+    assert_int_equal(g4_kv_rewind(kv, 16, &err), GEMMA4_ERR_INVALID_ARG);
+    assert_non_null(strstr(err.msg, "holds only positions 10.."));
     /* early on, nothing was overwritten yet */
     assert_int_equal(g4_kv_rewind(kv, 0, &err), GEMMA4_OK);
     g4_kv_advance(kv, 9);

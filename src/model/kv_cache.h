@@ -92,8 +92,9 @@ void g4_kv_restore(g4_kv_cache *kv, int64_t n_pos, int64_t swa_from);
 
 /* True if the cache can be cut back to positions [0, pos): pos <= n_pos, and every sliding layer
  * still holds the window that position pos will attend to, positions pos - n_swa + 1 .. pos - 1
- * (always true for pos = 0; with swa_full true unless a loaded state brought fewer rows; otherwise
- * the ring keeps n_batch - 1 positions of slack beyond the window). */
+ * (swa_from <= them). Always true for pos = 0, and with swa_full unless a loaded state brought
+ * fewer rows; after plain evaluation the ring lets a rewind go back n_batch positions (less after
+ * an earlier rewind, whose successors overwrote older rows). */
 bool g4_kv_can_rewind(const g4_kv_cache *kv, int64_t pos);
 
 /* Drops positions [pos, n_pos). GEMMA4_ERR_INVALID_ARG when g4_kv_can_rewind is false (the

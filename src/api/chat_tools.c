@@ -18,33 +18,21 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "api/api_internal.h"
+#include "api/generate.h"
+#include "api/json_api.h"
+#include "api/params.h"
+#include "api/prompt.h"
+#include "api/session.h"
+#include "core/clock.h"
+#include "core/strbuf.h"
 #include "text/chat_template.h"
+#include "text/tokenizer.h"
 #include "toolcall/constrain.h"
 #include "toolcall/tc_parser.h"
 #include "toolcall/token_trie.h"
 #include "toolcall/validate.h"
-
-struct g4_api_tools_index {
-    g4_token_trie *trie;
-    int32_t *eog; /* end-of-generation ids */
-    int32_t n_eog;
-};
-
-void g4_api_tools_index_free(struct g4_api_tools_index *ix) {
-    if (!ix) return;
-    g4_token_trie_free(ix->trie);
-    free(ix->eog);
-    free(ix);
-}
-
-static double now_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+#include "toolcall/vocab_index.h"
 
 /* The pieces the constraint may produce: every token's text with control tokens rendered, except
  * end-of-generation tokens (decided by the grammar's end) and control tokens that are not part of
@@ -61,28 +49,24 @@ static const char *index_piece(void *user, int32_t id, size_t *len) {
     return NULL;
 }
 
-static gemma4_status tools_index(gemma4_model *m, const struct g4_api_tools_index **out, g4_error *err) {
+static gemma4_status tools_index(gemma4_model *m, const g4_tc_vocab_index **out, g4_error *err) {
     gemma4_status st = GEMMA4_OK;
     pthread_mutex_lock(&m->tools_lock);
     if (!m->tools_index) {
-        double t0 = now_seconds();
-        struct g4_api_tools_index *ix = calloc(1, sizeof *ix);
-        int32_t n_vocab = g4_vocab_n_tokens(m->vocab);
-        if (!ix) st = g4_fail(err, GEMMA4_ERR_NOMEM, "out of memory indexing the vocabulary");
-        if (st == GEMMA4_OK) st = g4_token_trie_build(n_vocab, index_piece, m->vocab, &ix->trie, err);
+        double t0 = g4_now_seconds();
+        int32_t n_eog = g4_vocab_n_eog(m->vocab);
+        int32_t *eog = malloc(sizeof *eog * (size_t)(n_eog ? n_eog : 1));
+        if (!eog) st = g4_fail(err, GEMMA4_ERR_NOMEM, "out of memory indexing the vocabulary");
+        for (int32_t i = 0; st == GEMMA4_OK && i < n_eog; i++) eog[i] = g4_vocab_eog_at(m->vocab, i);
+        if (st == GEMMA4_OK)
+            st = g4_tc_vocab_index_build(g4_vocab_n_tokens(m->vocab), index_piece, m->vocab, eog, n_eog,
+                                         &m->tools_index, err);
+        free(eog);
         if (st == GEMMA4_OK) {
-            ix->n_eog = g4_vocab_n_eog(m->vocab);
-            ix->eog = malloc(sizeof *ix->eog * (size_t)(ix->n_eog ? ix->n_eog : 1));
-            if (!ix->eog) st = g4_fail(err, GEMMA4_ERR_NOMEM, "out of memory indexing the vocabulary");
-            for (int32_t i = 0; st == GEMMA4_OK && i < ix->n_eog; i++) ix->eog[i] = g4_vocab_eog_at(m->vocab, i);
-        }
-        if (st == GEMMA4_OK) {
-            m->tools_index = ix;
+            const g4_token_trie *trie = m->tools_index->trie;
             g4_log(&m->log, GEMMA4_LOG_INFO, "tool constraint: indexed %u tokens in %u trie nodes (%.1f MiB) in %.2f s",
-                   ix->trie->n_tokens, ix->trie->n_nodes, (double)g4_token_trie_bytes(ix->trie) / (1024.0 * 1024.0),
-                   now_seconds() - t0);
-        } else {
-            g4_api_tools_index_free(ix);
+                   trie->n_tokens, trie->n_nodes, (double)g4_token_trie_bytes(trie) / (1024.0 * 1024.0),
+                   g4_now_seconds() - t0);
         }
     }
     *out = m->tools_index;
@@ -92,35 +76,12 @@ static gemma4_status tools_index(gemma4_model *m, const struct g4_api_tools_inde
 
 /* ---------------------------------------------------------------------------------------------- */
 
-typedef struct text_buf {
-    char *data;
-    size_t len, cap;
-    bool oom;
-} text_buf;
-
-static void buf_put(text_buf *b, const char *s, size_t n) {
-    if (b->oom || n == 0) return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 1024;
-        while (cap < b->len + n + 1) cap *= 2;
-        char *grown = realloc(b->data, cap);
-        if (!grown) {
-            b->oom = true;
-            return;
-        }
-        b->data = grown;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-}
-
 typedef struct tools_run {
     gemma4_session *s;
     const gemma4_chat_tools_params *params;
+    const g4_gen *gen; /* the caller's generation settings and callback */
     /* constrained decoding (g NULL: off) */
-    const struct g4_api_tools_index *ix;
+    const g4_tc_vocab_index *ix;
     g4_tcc *g;
     g4_tcc_state st;
     g4_tcc_walker *walker;
@@ -131,18 +92,18 @@ typedef struct tools_run {
     double mask_seconds, mask_seconds_in_call, mask_seconds_max;
     uint64_t steps, steps_max;
     /* output */
-    text_buf raw;
+    g4_strbuf raw;
     /* streaming: the parser routes content (and thought) bytes of each token to the caller */
     g4_tc_parser route;
     bool route_failed;
-    text_buf piece;
+    g4_strbuf piece;
     bool thought_started;
     int32_t calls_done;
 } tools_run;
 
 static void tools_mask(void *user, float *logits, int32_t n_vocab) {
     tools_run *r = user;
-    double t0 = now_seconds();
+    double t0 = g4_now_seconds();
     bool in_call = g4_tcc_in_call(&r->st);
     g4_tcc_allowed(r->g, &r->st, r->walker, r->bits);
     if (g4_tcc_can_end(r->g, &r->st))
@@ -163,7 +124,7 @@ static void tools_mask(void *user, float *logits, int32_t n_vocab) {
     }
     for (size_t i = words * 64; i < (size_t)n_vocab; i++)
         if (!g4_bitset_get(r->bits, (int32_t)i)) logits[i] = -INFINITY;
-    double dt = now_seconds() - t0;
+    double dt = g4_now_seconds() - t0;
     r->n_masks++;
     r->mask_seconds += dt;
     uint64_t steps = g4_tcc_walker_steps(r->walker);
@@ -180,12 +141,12 @@ static int route_sink(void *user, g4_tc_event ev, const char *bytes, size_t len,
     (void)pos;
     tools_run *r = user;
     if (ev == G4_TC_CALL_END) r->calls_done++;
-    if (ev == G4_TC_TEXT) buf_put(&r->piece, bytes, len);
+    if (ev == G4_TC_TEXT) g4_strbuf_put(&r->piece, bytes, len);
     if (ev == G4_TC_THOUGHT && r->params->show_thinking) {
         /* the channel opens with its name's line ("thought\n"): the thought proper follows */
         if (!r->thought_started && len > 0 && bytes[0] == '\n') bytes++, len--;
         r->thought_started = true;
-        buf_put(&r->piece, bytes, len);
+        g4_strbuf_put(&r->piece, bytes, len);
     }
     return 0;
 }
@@ -197,13 +158,13 @@ static bool on_tools_token(void *user, int32_t token, const char *piece, size_t 
         const char *p = g4_token_piece(r->s->model->vocab, token, true, &n);
         if (!p || !g4_tcc_feed(r->g, &r->st, p, n)) r->constraint_broken = true;
     }
-    buf_put(&r->raw, piece, len);
-    r->piece.len = 0;
+    g4_strbuf_put(&r->raw, piece, len);
+    r->piece.n = 0;
     if (!r->route_failed && !g4_tc_parser_feed(&r->route, piece, len)) r->route_failed = true;
-    const gemma4_generate_params *gp = &r->params->generate;
+    const g4_gen *gen = r->gen;
     bool go_on = !r->constraint_broken && !r->raw.oom && !r->piece.oom && !(r->params->one_call && r->calls_done > 0);
-    if (gp->on_token && (token >= 0 || r->piece.len > 0))
-        go_on = gp->on_token(gp->user, token, r->piece.len ? r->piece.data : "", r->piece.len) && go_on;
+    if (gen->on_token && (token >= 0 || r->piece.n > 0))
+        go_on = gen->on_token(gen->user, token, r->piece.n ? r->piece.p : "", r->piece.n) && go_on;
     return go_on;
 }
 
@@ -212,6 +173,7 @@ static bool on_tools_token(void *user, int32_t token, const char *piece, size_t 
 GEMMA4_API gemma4_chat_tools_params gemma4_chat_tools_default_params(void) {
     gemma4_chat_tools_params p;
     memset(&p, 0, sizeof p);
+    p.struct_size = sizeof p;
     p.tool_choice = GEMMA4_TOOL_CHOICE_AUTO;
     return p;
 }
@@ -227,44 +189,58 @@ static char *copy_text(const char *s, size_t n) {
 
 /* The text the prompt ends with so that the answer is a call. */
 static gemma4_status prefill_text(gemma4_session *s, const gemma4_chat_tools_params *p, const cJSON *tools,
-                                  text_buf *out) {
+                                  g4_strbuf *out) {
     if (p->tool_choice == GEMMA4_TOOL_CHOICE_AUTO) return GEMMA4_OK;
     if (p->tool_choice != GEMMA4_TOOL_CHOICE_REQUIRED)
         return g4_fail(&s->err, GEMMA4_ERR_INVALID_ARG, "gemma4_chat_tools: unknown tool_choice %d",
                        (int)p->tool_choice);
     if (!tools)
         return g4_fail(&s->err, GEMMA4_ERR_INVALID_ARG, "gemma4_chat_tools: a call is required but no tools are given");
-    buf_put(out, "<|tool_call>", 12);
+    g4_strbuf_put(out, "<|tool_call>", 12);
     if (p->tool_name) {
         if (!g4_tc_find_tool(tools, p->tool_name))
             return g4_fail(&s->err, GEMMA4_ERR_INVALID_ARG,
                            "gemma4_chat_tools: tool_name '%.200s' is not a declared tool", p->tool_name);
-        buf_put(out, "call:", 5);
-        buf_put(out, p->tool_name, strlen(p->tool_name));
-        buf_put(out, "{", 1);
+        g4_strbuf_put(out, "call:", 5);
+        g4_strbuf_put(out, p->tool_name, strlen(p->tool_name));
+        g4_strbuf_put(out, "{", 1);
     }
     return out->oom ? g4_fail(&s->err, GEMMA4_ERR_NOMEM, "out of memory") : GEMMA4_OK;
 }
 
-GEMMA4_API gemma4_status gemma4_chat_tools(gemma4_session *s, const char *messages_json, const char *tools_json,
-                                           const gemma4_chat_tools_params *params, char **message_json,
-                                           char **violations_json, char **raw_out, gemma4_generate_stats *stats) {
-    if (!s) return GEMMA4_ERR_INVALID_ARG;
-    if (message_json) *message_json = NULL;
-    if (violations_json) *violations_json = NULL;
-    if (raw_out) *raw_out = NULL;
-    if (!messages_json || !message_json)
-        return g4_fail(&s->err, GEMMA4_ERR_INVALID_ARG,
-                       "gemma4_chat_tools: messages_json and message_json must not be NULL");
-    gemma4_chat_tools_params p = params ? *params : gemma4_chat_tools_default_params();
+/* The prompt: the conversation with the generation prompt, then the prefilled call opening. */
+static gemma4_status render_prompt(gemma4_session *s, const char *messages_json, const char *tools_json,
+                                   const gemma4_chat_tools_params *p, const g4_strbuf *prefill, g4_prompt *out) {
+    char *text = NULL;
+    size_t len = 0;
+    unsigned flags = G4_CHAT_ADD_GENERATION_PROMPT | G4_CHAT_OMIT_BOS | G4_CHAT_LLAMA_COMPAT |
+                     (p->n_media ? G4_CHAT_MEDIA_ALIASES : 0) | (p->enable_thinking ? G4_CHAT_ENABLE_THINKING : 0);
+    gemma4_status st = g4_chat_render_json(messages_json, tools_json, flags, &text, &len, &s->err);
+    g4_strbuf full = {0};
+    if (st == GEMMA4_OK) {
+        g4_strbuf_put(&full, text, len);
+        g4_strbuf_put(&full, prefill->p, prefill->n);
+        if (full.oom) st = g4_fail(&s->err, GEMMA4_ERR_NOMEM, "out of memory");
+    }
+    free(text);
+    if (st == GEMMA4_OK) st = g4_prompt_build(s, full.p ? full.p : "", full.n, p->media, p->n_media, out);
+    g4_strbuf_free(&full);
+    return st;
+}
+
+static gemma4_status chat_tools(gemma4_session *s, const char *messages_json, const char *tools_json,
+                                const gemma4_chat_tools_params *pp, const g4_gen *gen, char **message_json,
+                                char **violations_json, char **raw_out, gemma4_generate_stats *stats) {
+    const gemma4_chat_tools_params p = *pp;
     if (p.tools_strict && !tools_json)
         return g4_fail(&s->err, GEMMA4_ERR_INVALID_ARG, "gemma4_chat_tools: tools_strict needs tools");
+    if (p.n_media && !p.media)
+        return g4_fail(&s->err, GEMMA4_ERR_INVALID_ARG, "gemma4_chat_tools: n_media is %zu but media is NULL", p.n_media);
     gemma4_model *m = s->model;
 
-    tools_run r = {.s = s, .params = &p};
-    text_buf prefill = {0};
-    char *prompt = NULL;
-    int32_t *tokens = NULL;
+    tools_run r = {.s = s, .params = &p, .gen = gen};
+    g4_strbuf prefill = {0};
+    g4_prompt prompt = {0};
     cJSON *tools = NULL;
     gemma4_status st = GEMMA4_OK;
     if (tools_json) {
@@ -273,22 +249,7 @@ GEMMA4_API gemma4_status gemma4_chat_tools(gemma4_session *s, const char *messag
             st = g4_fail(&s->err, GEMMA4_ERR_INVALID_ARG, "gemma4_chat_tools: tools_json is not a JSON array");
     }
     if (st == GEMMA4_OK) st = prefill_text(s, &p, tools, &prefill);
-
-    /* the prompt: the conversation with the generation prompt, then the prefilled call opening */
-    size_t prompt_len = 0;
-    unsigned flags = G4_CHAT_ADD_GENERATION_PROMPT | G4_CHAT_OMIT_BOS | G4_CHAT_LLAMA_COMPAT |
-                     (p.enable_thinking ? G4_CHAT_ENABLE_THINKING : 0);
-    if (st == GEMMA4_OK) st = g4_chat_render_json(messages_json, tools_json, flags, &prompt, &prompt_len, &s->err);
-    if (st == GEMMA4_OK && prefill.len) {
-        char *joined = realloc(prompt, prompt_len + prefill.len + 1);
-        if (!joined) {
-            st = g4_fail(&s->err, GEMMA4_ERR_NOMEM, "out of memory");
-        } else {
-            prompt = joined;
-            memcpy(prompt + prompt_len, prefill.data, prefill.len + 1);
-            prompt_len += prefill.len;
-        }
-    }
+    if (st == GEMMA4_OK) st = render_prompt(s, messages_json, tools_json, &p, &prefill, &prompt);
 
     if (st == GEMMA4_OK && p.tools_strict) {
         st = tools_index(m, &r.ix, &s->err);
@@ -300,7 +261,7 @@ GEMMA4_API gemma4_status gemma4_chat_tools(gemma4_session *s, const char *messag
         }
         if (st == GEMMA4_OK) {
             g4_tcc_start(r.g, &r.st, 0);
-            if (prefill.len && !g4_tcc_feed(r.g, &r.st, prefill.data, prefill.len))
+            if (prefill.n && !g4_tcc_feed(r.g, &r.st, prefill.p, prefill.n))
                 st = g4_fail(&s->err, GEMMA4_ERR_INVALID_ARG,
                              "gemma4_chat_tools: tool '%.200s' cannot be called under tools_strict (its name or "
                              "parameters cannot be written)",
@@ -308,23 +269,20 @@ GEMMA4_API gemma4_status gemma4_chat_tools(gemma4_session *s, const char *messag
         }
     }
 
-    size_t n_tokens = 0;
-    int32_t keep = 0;
-    if (st == GEMMA4_OK) st = g4_api_chat_prompt(s, prompt, prompt_len, &tokens, &n_tokens, &keep);
+    if (st == GEMMA4_OK) st = g4_prompt_eval(s, &prompt, stats);
     if (st == GEMMA4_OK) {
-        buf_put(&r.raw, prefill.data, prefill.len);
+        g4_strbuf_put(&r.raw, prefill.p, prefill.n);
         g4_tc_parser_init(&r.route, 0, route_sink, &r);
-        if (prefill.len) g4_tc_parser_feed(&r.route, prefill.data, prefill.len);
-        gemma4_generate_params gp = p.generate;
-        gp.render_special = true;
-        gp.on_token = on_tools_token;
-        gp.user = &r;
-        st = g4_api_generate(s, tokens + keep, n_tokens - (size_t)keep, &gp, r.g ? tools_mask : NULL, &r, stats);
+        if (prefill.n) g4_tc_parser_feed(&r.route, prefill.p, prefill.n);
+        g4_gen g = *gen;
+        g.render_special = true;
+        g.on_token = on_tools_token;
+        g.user = &r;
+        st = g4_generate_loop(s, &g, r.g ? tools_mask : NULL, &r, stats);
         /* bytes the router held back (a '<' that never became a marker) are content too */
-        r.piece.len = 0;
+        r.piece.n = 0;
         if (st == GEMMA4_OK && !r.route_failed) g4_tc_parser_finish(&r.route);
-        if (st == GEMMA4_OK && r.piece.len && p.generate.on_token)
-            p.generate.on_token(p.generate.user, -1, r.piece.data, r.piece.len);
+        if (st == GEMMA4_OK && r.piece.n && gen->on_token) gen->on_token(gen->user, -1, r.piece.p, r.piece.n);
         if (st == GEMMA4_OK && r.constraint_broken)
             st = g4_fail(&s->err, GEMMA4_ERR_INTERNAL, "the tool-call constraint refused a token it had allowed");
         if (st == GEMMA4_OK && (r.raw.oom || r.piece.oom))
@@ -340,31 +298,51 @@ GEMMA4_API gemma4_status gemma4_chat_tools(gemma4_session *s, const char *messag
 
     /* the answer, parsed and checked */
     if (st == GEMMA4_OK) {
-        char err[G4_ERROR_MAX];
-        const char *text = r.raw.data ? r.raw.data : "";
-        st = gemma4_toolcall_parse(text, r.raw.len, tools_json, 0, message_json, violations_json, err, sizeof err);
-        if (st != GEMMA4_OK) g4_fail(&s->err, st, "%s", err);
+        const char *text = r.raw.p ? r.raw.p : "";
+        st = g4_toolcall_parse_json(text, r.raw.n, tools_json, 0, message_json, violations_json, &s->err);
         if (st == GEMMA4_OK && violations_json && !*violations_json) {
             *violations_json = copy_text("[]", 2);
             if (!*violations_json) st = g4_fail(&s->err, GEMMA4_ERR_NOMEM, "out of memory");
         }
     }
     if (raw_out && (st == GEMMA4_OK || st == GEMMA4_ERR_VALIDATION || st == GEMMA4_ERR_FORMAT)) {
-        *raw_out = copy_text(r.raw.data ? r.raw.data : "", r.raw.len);
+        *raw_out = copy_text(r.raw.p ? r.raw.p : "", r.raw.n);
         if (!*raw_out) st = g4_fail(&s->err, GEMMA4_ERR_NOMEM, "out of memory");
     }
     if (st != GEMMA4_OK && st != GEMMA4_ERR_VALIDATION && message_json) {
         free(*message_json);
         *message_json = NULL;
     }
-    free(r.raw.data);
-    free(r.piece.data);
-    free(prefill.data);
-    free(prompt);
-    free(tokens);
+    g4_strbuf_free(&r.raw);
+    g4_strbuf_free(&r.piece);
+    g4_strbuf_free(&prefill);
+    g4_prompt_free(&prompt);
     free(r.bits);
     g4_tcc_walker_free(r.walker);
     g4_tcc_free(r.g);
     cJSON_Delete(tools);
+    return st;
+}
+
+GEMMA4_API gemma4_status gemma4_chat_tools(gemma4_session *s, const char *messages_json, const char *tools_json,
+                                           const gemma4_chat_tools_params *params, char **message_json,
+                                           char **violations_json, char **raw_out, gemma4_generate_stats *stats) {
+    if (!s) return GEMMA4_ERR_INVALID_ARG;
+    if (message_json) *message_json = NULL;
+    if (violations_json) *violations_json = NULL;
+    if (raw_out) *raw_out = NULL;
+    if (!messages_json || !message_json)
+        return g4_fail(&s->err, GEMMA4_ERR_INVALID_ARG,
+                       "gemma4_chat_tools: messages_json and message_json must not be NULL");
+    gemma4_chat_tools_params p = gemma4_chat_tools_default_params();
+    g4_gen gen;
+    gemma4_status st = g4_params_read(&p, sizeof p, params, "gemma4_chat_tools_params", &s->err);
+    if (st == GEMMA4_OK) st = g4_gen_read(p.generate, &gen, &s->err);
+    if (st == GEMMA4_OK) st = g4_stats_check(stats, &s->err);
+    if (st != GEMMA4_OK) return st;
+    g4_session_begin_call(s);
+    gemma4_generate_stats all = GEMMA4_GENERATE_STATS_INIT;
+    st = chat_tools(s, messages_json, tools_json, &p, &gen, message_json, violations_json, raw_out, &all);
+    g4_stats_copy_out(&all, stats);
     return st;
 }

@@ -1,5 +1,5 @@
 /*
- * Thread pool owned by a session: persistent worker threads that split one operation (the rows of
+ * Thread pool of a session (its own, or one shared by several sessions): persistent worker threads that split one operation (the rows of
  * a matmul, the heads of attention) between them. Kernels take a `struct g4_pool *` that may be
  * NULL, meaning "run on the calling thread".
  *
@@ -30,8 +30,8 @@ int g4_pool_size(const g4_pool *p);
 
 /* Runs fn(ctx, ith, nth) on every thread of the pool, the caller included, and returns when all
  * have returned; memory written by any of them is then visible to the caller. NULL pool runs
- * fn(ctx, 0, 1). One run at a time per pool: fn must not call g4_pool_run on the same pool, and
- * two threads must not run the same pool at once. */
+ * fn(ctx, 0, 1). Several threads may run the same pool (sessions sharing it): their runs take
+ * turns, one at a time. fn must not call g4_pool_run on the same pool. */
 void g4_pool_run(g4_pool *p, g4_pool_fn fn, void *ctx);
 
 #endif

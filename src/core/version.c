@@ -6,9 +6,15 @@
 #define G4_STR2(x) #x
 #define G4_STR(x) G4_STR2(x)
 
+_Static_assert(GEMMA4_VERSION_NUMBER ==
+                   GEMMA4_VERSION_MAJOR * 1000000 + GEMMA4_VERSION_MINOR * 1000 + GEMMA4_VERSION_PATCH,
+               "GEMMA4_VERSION_NUMBER must follow the version macros");
+
 GEMMA4_API const char *gemma4_version(void) {
     return G4_STR(GEMMA4_VERSION_MAJOR) "." G4_STR(GEMMA4_VERSION_MINOR) "." G4_STR(GEMMA4_VERSION_PATCH);
 }
+
+GEMMA4_API int gemma4_version_number(void) { return GEMMA4_VERSION_NUMBER; }
 
 GEMMA4_API const char *gemma4_status_name(gemma4_status status) {
     switch (status) {
@@ -21,6 +27,7 @@ GEMMA4_API const char *gemma4_status_name(gemma4_status status) {
     case GEMMA4_ERR_CONTEXT_FULL: return "GEMMA4_ERR_CONTEXT_FULL";
     case GEMMA4_ERR_VALIDATION: return "GEMMA4_ERR_VALIDATION";
     case GEMMA4_ERR_INTERNAL: return "GEMMA4_ERR_INTERNAL";
+    case GEMMA4_ERR_INTERRUPTED: return "GEMMA4_ERR_INTERRUPTED";
     }
     return "GEMMA4_ERR_UNKNOWN";
 }

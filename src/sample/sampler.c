@@ -14,10 +14,13 @@ struct g4_sampler {
     int32_t n_vocab;
     uint64_t rng;
     candidate *cand;     /* n_vocab working entries */
-    int32_t *history;    /* ring of the last penalty_last_n accepted tokens */
-    int32_t n_history;
-    int32_t history_pos;
-    uint16_t *counts;    /* occurrences of each token in the ring; the top bit marks "penalised" during a pass */
+    /* The last G4_SAMPLER_MAX_WINDOW accepted tokens, whatever the window, so that settings with
+     * another penalty_last_n (per request) can be applied and taken back without losing history. */
+    int32_t *history;    /* ring, [G4_SAMPLER_MAX_WINDOW] */
+    int32_t n_history;   /* tokens in the ring */
+    int32_t history_pos; /* where the next one goes */
+    int32_t n_window;    /* min(n_history, penalty_last_n): the tokens the penalties look at */
+    uint16_t *counts;    /* occurrences of each token in the window; the top bit marks "penalised" during a pass */
 };
 
 g4_sampler_params g4_sampler_default_params(void) {
@@ -45,16 +48,24 @@ static uint64_t next_u64(uint64_t *state) {
 
 static double next_unit(uint64_t *state) { return (double)(next_u64(state) >> 11) * (1.0 / 9007199254740992.0); }
 
+gemma4_status g4_sampler_check_params(const g4_sampler_params *p, g4_error *err) {
+    if (p->penalty_last_n < 0 || p->penalty_last_n > G4_SAMPLER_MAX_WINDOW)
+        return g4_fail(err, GEMMA4_ERR_INVALID_ARG, "sampling: penalty window %d outside 0..%d", (int)p->penalty_last_n,
+                       G4_SAMPLER_MAX_WINDOW);
+    if (!(p->repeat_penalty > 0.0f))
+        return g4_fail(err, GEMMA4_ERR_INVALID_ARG, "sampling: repeat penalty must be > 0 (1 = off)");
+    if (isnan(p->temperature) || isnan(p->top_p) || isnan(p->min_p) || isnan(p->frequency_penalty) ||
+        isnan(p->presence_penalty))
+        return g4_fail(err, GEMMA4_ERR_INVALID_ARG, "sampling: a parameter is NaN");
+    return GEMMA4_OK;
+}
+
 gemma4_status g4_sampler_new(const g4_sampler_params *params, int32_t n_vocab, g4_sampler **out, g4_error *err) {
     *out = NULL;
     if (n_vocab <= 0) return g4_fail(err, GEMMA4_ERR_INVALID_ARG, "sampler: vocabulary size %d", (int)n_vocab);
     g4_sampler_params p = params ? *params : g4_sampler_default_params();
-    if (p.penalty_last_n < 0 || p.penalty_last_n > 32767)
-        return g4_fail(err, GEMMA4_ERR_INVALID_ARG, "sampler: penalty window %d outside 0..32767", (int)p.penalty_last_n);
-    if (!(p.repeat_penalty > 0.0f))
-        return g4_fail(err, GEMMA4_ERR_INVALID_ARG, "sampler: repeat penalty must be > 0 (1 = off)");
-    if (isnan(p.temperature) || isnan(p.top_p) || isnan(p.min_p))
-        return g4_fail(err, GEMMA4_ERR_INVALID_ARG, "sampler: NaN parameter");
+    gemma4_status st = g4_sampler_check_params(&p, err);
+    if (st != GEMMA4_OK) return st;
 
     g4_sampler *s = calloc(1, sizeof *s);
     if (!s) return g4_fail(err, GEMMA4_ERR_NOMEM, "sampler: out of memory");
@@ -62,7 +73,7 @@ gemma4_status g4_sampler_new(const g4_sampler_params *params, int32_t n_vocab, g
     s->n_vocab = n_vocab;
     s->cand = malloc(sizeof *s->cand * (size_t)n_vocab);
     s->counts = calloc((size_t)n_vocab, sizeof *s->counts);
-    s->history = malloc(sizeof *s->history * (size_t)(p.penalty_last_n > 0 ? p.penalty_last_n : 1));
+    s->history = malloc(sizeof *s->history * (size_t)G4_SAMPLER_MAX_WINDOW);
     if (!s->cand || !s->counts || !s->history) {
         g4_sampler_free(s);
         return g4_fail(err, GEMMA4_ERR_NOMEM, "sampler: out of memory for %d candidates", (int)n_vocab);
@@ -84,19 +95,51 @@ void g4_sampler_reset(g4_sampler *s) {
     s->rng = s->p.seed;
     s->n_history = 0;
     s->history_pos = 0;
+    s->n_window = 0;
     memset(s->counts, 0, sizeof *s->counts * (size_t)s->n_vocab);
 }
 
+/* The i-th most recent accepted token (i = 0: the last one), i < n_history. */
+static int32_t recent(const g4_sampler *s, int32_t i) {
+    return s->history[(s->history_pos - 1 - i + G4_SAMPLER_MAX_WINDOW) % G4_SAMPLER_MAX_WINDOW];
+}
+
+/* Counts the window anew: after the window size changed. */
+static void recount_window(g4_sampler *s) {
+    memset(s->counts, 0, sizeof *s->counts * (size_t)s->n_vocab);
+    s->n_window = s->n_history < s->p.penalty_last_n ? s->n_history : s->p.penalty_last_n;
+    for (int32_t i = 0; i < s->n_window; i++) s->counts[recent(s, i)]++;
+}
+
 void g4_sampler_accept(g4_sampler *s, int32_t token) {
-    if (s->p.penalty_last_n <= 0 || token < 0 || token >= s->n_vocab) return;
-    if (s->n_history == s->p.penalty_last_n) {
-        s->counts[s->history[s->history_pos]]--;
-    } else {
-        s->n_history++;
-    }
+    if (token < 0 || token >= s->n_vocab) return;
+    /* the token that falls out of the window (if it is full) before this one comes in */
+    if (s->n_window > 0 && s->n_window == s->p.penalty_last_n) s->counts[recent(s, s->n_window - 1)]--;
+    else if (s->p.penalty_last_n > 0) s->n_window++;
     s->history[s->history_pos] = token;
-    s->counts[token]++;
-    s->history_pos = (s->history_pos + 1) % s->p.penalty_last_n;
+    s->history_pos = (s->history_pos + 1) % G4_SAMPLER_MAX_WINDOW;
+    if (s->n_history < G4_SAMPLER_MAX_WINDOW) s->n_history++;
+    if (s->p.penalty_last_n > 0) s->counts[token]++;
+}
+
+gemma4_status g4_sampler_set_params(g4_sampler *s, const g4_sampler_params *p, g4_error *err) {
+    gemma4_status st = g4_sampler_check_params(p, err);
+    if (st != GEMMA4_OK) return st;
+    bool window_changed = p->penalty_last_n != s->p.penalty_last_n;
+    s->p = *p;
+    s->rng = p->seed;
+    if (window_changed) recount_window(s);
+    return GEMMA4_OK;
+}
+
+g4_sampler_params g4_sampler_get_params(const g4_sampler *s) { return s->p; }
+uint64_t g4_sampler_rng_state(const g4_sampler *s) { return s->rng; }
+void g4_sampler_set_rng_state(g4_sampler *s, uint64_t state) { s->rng = state; }
+
+int32_t g4_sampler_history(const g4_sampler *s, int32_t *out, int32_t cap) {
+    int32_t n = s->n_history < cap ? s->n_history : cap;
+    for (int32_t i = 0; i < n; i++) out[i] = recent(s, n - 1 - i);
+    return n;
 }
 
 static bool penalties_active(const g4_sampler_params *p) {
@@ -106,8 +149,8 @@ static bool penalties_active(const g4_sampler_params *p) {
 /* As llama.cpp: dividing a negative logit would make the token more likely, so those are multiplied. */
 static void apply_penalties(g4_sampler *s, float *logits) {
     if (!penalties_active(&s->p)) return;
-    for (int32_t i = 0; i < s->n_history; i++) {
-        int32_t t = s->history[i];
+    for (int32_t i = 0; i < s->n_window; i++) {
+        int32_t t = recent(s, i);
         uint16_t c = s->counts[t];
         if (c & 0x8000u) continue; /* already penalised: the token sits in the ring more than once */
         if (logits[t] <= 0.0f) logits[t] *= s->p.repeat_penalty;
@@ -115,7 +158,7 @@ static void apply_penalties(g4_sampler *s, float *logits) {
         logits[t] -= (float)c * s->p.frequency_penalty + s->p.presence_penalty;
         s->counts[t] = (uint16_t)(c | 0x8000u);
     }
-    for (int32_t i = 0; i < s->n_history; i++) s->counts[s->history[i]] &= 0x7FFFu;
+    for (int32_t i = 0; i < s->n_window; i++) s->counts[recent(s, i)] &= 0x7FFFu;
 }
 
 static int cmp_desc(const void *a, const void *b) {

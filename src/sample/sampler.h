@@ -26,6 +26,9 @@ typedef struct g4_sampler_params {
     uint64_t seed;
 } g4_sampler_params;
 
+/* The largest penalty window; the sampler keeps this many of the last tokens whatever the window. */
+#define G4_SAMPLER_MAX_WINDOW 32767
+
 /* Defaults: Gemma's recommended temperature 1.0, top-k 64, top-p 0.95; penalties off; seed 0. */
 g4_sampler_params g4_sampler_default_params(void);
 
@@ -37,6 +40,19 @@ typedef struct g4_sampler g4_sampler;
 
 gemma4_status g4_sampler_new(const g4_sampler_params *params, int32_t n_vocab, g4_sampler **out, g4_error *err);
 void g4_sampler_free(g4_sampler *s);
+
+/* GEMMA4_ERR_INVALID_ARG naming the setting that is out of range. */
+gemma4_status g4_sampler_check_params(const g4_sampler_params *p, g4_error *err);
+
+/* New settings (checked): the random sequence restarts from p->seed, the token history is kept
+ * (the penalties then look at the last p->penalty_last_n of it). Allocates nothing. */
+gemma4_status g4_sampler_set_params(g4_sampler *s, const g4_sampler_params *p, g4_error *err);
+g4_sampler_params g4_sampler_get_params(const g4_sampler *s);
+/* The random generator's state, to put a sampler back where it was after a call with other settings. */
+uint64_t g4_sampler_rng_state(const g4_sampler *s);
+void g4_sampler_set_rng_state(g4_sampler *s, uint64_t state);
+/* Copies the last min(cap, kept) accepted tokens, oldest first, into out; returns how many. */
+int32_t g4_sampler_history(const g4_sampler *s, int32_t *out, int32_t cap);
 
 /* Forgets the penalty history and restarts the random sequence from the seed. */
 void g4_sampler_reset(g4_sampler *s);

@@ -27,13 +27,16 @@ static gemma4_model *load(void) {
 }
 
 static gemma4_session *session(gemma4_model *m, int n_ctx, float temp, uint64_t seed) {
+    gemma4_sampling sp = gemma4_sampling_default_params();
+    sp.temperature = temp;
+    sp.seed = seed;
     gemma4_session_params p = gemma4_session_default_params();
     p.n_ctx = n_ctx;
     p.n_threads = 2;
-    p.sampling.temperature = temp;
-    p.sampling.seed = seed;
+    p.sampling = &sp;
     gemma4_session *s = NULL;
-    assert_int_equal(gemma4_session_new(m, &p, &s), GEMMA4_OK);
+    char err[512];
+    if (gemma4_session_new(m, &p, &s, err, sizeof err) != GEMMA4_OK) fail_msg("session: %s", err);
     return s;
 }
 
@@ -46,27 +49,41 @@ static void test_load_errors(void **state) {
     assert_non_null(strstr(err, "/nonexistent/model.gguf"));
     assert_int_equal(gemma4_model_load(NULL, NULL, &m, err, sizeof err), GEMMA4_ERR_INVALID_ARG);
     assert_string_equal(gemma4_status_name(GEMMA4_ERR_CONTEXT_FULL), "GEMMA4_ERR_CONTEXT_FULL");
+    assert_string_equal(gemma4_status_name(GEMMA4_ERR_INTERRUPTED), "GEMMA4_ERR_INTERRUPTED");
+    assert_int_equal(gemma4_version_number(), GEMMA4_VERSION_NUMBER);
+    assert_string_equal(gemma4_version(), GEMMA4_VERSION);
+
+    /* A session's creation reports into the caller's buffer, not on the shared model. */
+    m = load();
+    gemma4_session_params p = gemma4_session_default_params();
+    p.n_ctx = 1 << 30;
+    gemma4_session *s = (gemma4_session *)1;
+    assert_int_equal(gemma4_session_new(m, &p, &s, err, sizeof err), GEMMA4_ERR_INVALID_ARG);
+    assert_null(s);
+    assert_non_null(strstr(err, "exceeds the model"));
+    p = gemma4_session_default_params();
+    p.struct_size = 0; /* not from gemma4_session_default_params */
+    assert_int_equal(gemma4_session_new(m, &p, &s, err, sizeof err), GEMMA4_ERR_INVALID_ARG);
+    assert_non_null(strstr(err, "struct_size"));
+    gemma4_model_free(m);
 }
 
 static void test_tokenize_roundtrip(void **state) {
     (void)state;
     gemma4_model *m = load();
     const char *text = "Hello world, this is libgemma4!";
-    int32_t *ids = NULL;
+    int32_t *ids = NULL, *ids2 = NULL;
     size_t n = 0;
-    if (gemma4_tokenize(m, text, strlen(text), true, true, &ids, &n) != GEMMA4_OK) {
-        char err[512];
-        gemma4_model_errmsg(m, err, sizeof err);
+    char err[512];
+    if (gemma4_tokenize(m, text, strlen(text), true, true, &ids, &n, err, sizeof err) != GEMMA4_OK)
         fail_msg("tokenize: %s", err);
-    }
     assert_true(n >= 2);
     assert_int_equal(ids[0], gemma4_token_bos(m));
     char *back = NULL;
-    if (gemma4_detokenize(m, ids + 1, n - 1, false, &back) != GEMMA4_OK) {
-        char err[512];
-        gemma4_model_errmsg(m, err, sizeof err);
+    if (gemma4_detokenize(m, ids + 1, n - 1, false, &back, err, sizeof err) != GEMMA4_OK)
         fail_msg("detokenize: %s", err);
-    }
+    assert_int_equal(gemma4_tokenize(m, NULL, 3, true, true, &ids2, &n, err, sizeof err), GEMMA4_ERR_INVALID_ARG);
+    assert_non_null(strstr(err, "gemma4_tokenize"));
     assert_string_equal(back, text);
     gemma4_free(back);
     gemma4_free(ids);
@@ -135,7 +152,10 @@ static void generate(gemma4_model *m, float temp, uint64_t seed, int max_tokens,
     int32_t prompt[3] = {gemma4_token_bos(m), 42, 43};
     memset(out, 0, sizeof *out);
     out->stop_after = stop_after;
-    gemma4_generate_params gp = {.max_tokens = max_tokens, .on_token = on_token, .user = out};
+    gemma4_generate_params gp = gemma4_generate_default_params();
+    gp.max_tokens = max_tokens;
+    gp.on_token = on_token;
+    gp.user = out;
     assert_int_equal(gemma4_generate(s, prompt, 3, &gp, st), GEMMA4_OK);
     /* Every token passed to the callback is in the context. */
     assert_int_equal(gemma4_session_n_past(s), 3 + out->n);
@@ -146,17 +166,18 @@ static void test_generate_reproducible_and_stoppable(void **state) {
     (void)state;
     gemma4_model *m = load();
     collect a, b, c;
-    gemma4_generate_stats st;
+    gemma4_generate_stats st = GEMMA4_GENERATE_STATS_INIT;
     generate(m, 0.8f, 7, 24, 0, &a, &st);
     assert_int_equal(st.n_prompt, 3);
-    assert_true(st.stop_reason == 0 || st.stop_reason == 1);
+    assert_true(st.stop_reason == GEMMA4_STOP_EOG || st.stop_reason == GEMMA4_STOP_MAX_TOKENS);
     generate(m, 0.8f, 7, 24, 0, &b, &st);
     assert_int_equal(a.n, b.n);
     assert_memory_equal(a.ids, b.ids, sizeof(int32_t) * (size_t)a.n);
     generate(m, 0.8f, 7, 24, 5, &c, &st);
     if (a.n >= 5) {
         assert_int_equal(c.n, 5);
-        assert_int_equal(st.stop_reason, 2);
+        assert_int_equal(st.stop_reason, GEMMA4_STOP_CALLBACK);
+        assert_string_equal(gemma4_stop_reason_name(st.stop_reason), "callback");
         assert_memory_equal(a.ids, c.ids, sizeof(int32_t) * 5);
     }
     /* Greedy decoding continues with the argmax of the logits. */
@@ -180,10 +201,12 @@ static void test_generate_context_full_is_reported(void **state) {
     gemma4_session *s = session(m, 8, 0.0f, 0);
     int32_t prompt[3] = {gemma4_token_bos(m), 42, 43};
     collect c = {0};
-    gemma4_generate_params gp = {.on_token = on_token, .user = &c};
-    gemma4_generate_stats st;
+    gemma4_generate_params gp = gemma4_generate_default_params();
+    gp.on_token = on_token;
+    gp.user = &c;
+    gemma4_generate_stats st = GEMMA4_GENERATE_STATS_INIT;
     assert_int_equal(gemma4_generate(s, prompt, 3, &gp, &st), GEMMA4_OK);
-    if (st.stop_reason == 3) assert_int_equal(gemma4_session_n_past(s), 8);
+    if (st.stop_reason == GEMMA4_STOP_CONTEXT_FULL) assert_int_equal(gemma4_session_n_past(s), 8);
     int32_t too_long[9] = {0};
     gemma4_session_reset(s);
     assert_int_equal(gemma4_generate(s, too_long, 9, &gp, &st), GEMMA4_ERR_CONTEXT_FULL);
@@ -197,10 +220,13 @@ static void test_chat_reuses_prefix(void **state) {
     (void)state;
     gemma4_model *m = load();
     gemma4_session *s = session(m, 512, 0.0f, 0);
-    gemma4_chat_message msgs[3] = {{"user", "Hi there"}, {"assistant", ""}, {"user", "And again?"}};
-    gemma4_chat_params cp = {.generate = {.max_tokens = 6}};
+    gemma4_chat_message msgs[3] = {{"user", "Hi there", NULL, 0}, {"assistant", "", NULL, 0}, {"user", "And again?", NULL, 0}};
+    gemma4_generate_params gp = gemma4_generate_default_params();
+    gp.max_tokens = 6;
+    gemma4_chat_params cp = gemma4_chat_default_params();
+    cp.generate = &gp;
     char *reply = NULL, *thought = NULL;
-    gemma4_generate_stats st1, st2;
+    gemma4_generate_stats st1 = GEMMA4_GENERATE_STATS_INIT, st2 = GEMMA4_GENERATE_STATS_INIT;
     assert_int_equal(gemma4_chat(s, msgs, 1, &cp, &reply, &thought, &st1), GEMMA4_OK);
     assert_non_null(reply);
     assert_non_null(thought);
@@ -209,6 +235,9 @@ static void test_chat_reuses_prefix(void **state) {
     /* The second turn evaluates only what follows the cached first prompt. */
     assert_true(st2.n_prompt < st1.n_prompt + 12 + st1.n_generated);
     assert_true(st2.n_prompt > 0);
+    assert_int_equal(st1.n_reused, 0);
+    print_message("turn 1: %d evaluated; turn 2: %d reused, %d evaluated\n", st1.n_prompt, st2.n_reused, st2.n_prompt);
+    assert_true(st2.n_reused > 0);
     gemma4_free(reply);
     gemma4_free(thought);
     assert_int_equal(gemma4_chat(s, msgs, 0, &cp, NULL, NULL, NULL), GEMMA4_ERR_INVALID_ARG);

@@ -37,9 +37,11 @@ static gemma4_session *session(uint64_t seed) {
     gemma4_session_params p = gemma4_session_default_params();
     p.n_ctx = 2048;
     p.n_threads = 1;
-    p.sampling.seed = seed;
+    gemma4_sampling sp = gemma4_sampling_default_params();
+    sp.seed = seed;
+    p.sampling = &sp;
     gemma4_session *s = NULL;
-    assert_int_equal(gemma4_session_new(g_model, &p, &s), GEMMA4_OK);
+    assert_int_equal(gemma4_session_new(g_model, &p, &s, NULL, 0), GEMMA4_OK);
     return s;
 }
 
@@ -68,12 +70,14 @@ static void test_strict_calls_validate(void **state) {
     for (uint64_t seed = 1; seed <= 12; seed++) {
         gemma4_session *s = session(seed);
         gemma4_chat_tools_params p = gemma4_chat_tools_default_params();
+        gemma4_generate_params p_gen = gemma4_generate_default_params();
+        p.generate = &p_gen;
         p.tools_strict = true;
         p.tool_choice = GEMMA4_TOOL_CHOICE_REQUIRED;
         p.one_call = true;
-        p.generate.max_tokens = 600;
+        p_gen.max_tokens = 600;
         char *msg = NULL, *viol = NULL, *raw = NULL;
-        gemma4_generate_stats st;
+        gemma4_generate_stats st = GEMMA4_GENERATE_STATS_INIT;
         gemma4_status rc = gemma4_chat_tools(s, k_user, tools, &p, &msg, &viol, &raw, &st);
         if (rc != GEMMA4_OK)
             fail_msg("seed %llu: %s: %s", (unsigned long long)seed, gemma4_status_name(rc), gemma4_session_errmsg(s));
@@ -82,7 +86,7 @@ static void test_strict_calls_validate(void **state) {
         cJSON *m = cJSON_Parse(msg);
         const cJSON *calls = cJSON_GetObjectItemCaseSensitive(m, "tool_calls");
         assert_int_equal(cJSON_GetArraySize(calls), 1);
-        assert_int_equal(st.stop_reason, 2); /* one_call stopped it */
+        assert_int_equal(st.stop_reason, GEMMA4_STOP_CALLBACK); /* one_call stopped it */
         cJSON_Delete(m);
         gemma4_free(msg);
         gemma4_free(viol);
@@ -99,9 +103,11 @@ static void test_unconstrained_calls_fail(void **state) {
     for (uint64_t seed = 1; seed <= 8; seed++) {
         gemma4_session *s = session(seed);
         gemma4_chat_tools_params p = gemma4_chat_tools_default_params();
+        gemma4_generate_params p_gen = gemma4_generate_default_params();
+        p.generate = &p_gen;
         p.tool_choice = GEMMA4_TOOL_CHOICE_REQUIRED;
         p.one_call = true;
-        p.generate.max_tokens = 60;
+        p_gen.max_tokens = 60;
         char *msg = NULL, *viol = NULL, *raw = NULL;
         gemma4_status rc = gemma4_chat_tools(s, k_user, tools, &p, &msg, &viol, &raw, NULL);
         assert_true(rc == GEMMA4_OK || rc == GEMMA4_ERR_FORMAT || rc == GEMMA4_ERR_VALIDATION);
@@ -127,11 +133,13 @@ static void test_stream_matches_content(void **state) {
     for (uint64_t seed = 1; seed <= 4; seed++) {
         gemma4_session *s = session(seed);
         gemma4_chat_tools_params p = gemma4_chat_tools_default_params();
+        gemma4_generate_params p_gen = gemma4_generate_default_params();
+        p.generate = &p_gen;
         p.tools_strict = true;
-        p.generate.max_tokens = 40;
+        p_gen.max_tokens = 40;
         streamed out = {0};
-        p.generate.on_token = collect;
-        p.generate.user = &out;
+        p_gen.on_token = collect;
+        p_gen.user = &out;
         char *msg = NULL, *raw = NULL;
         gemma4_status rc = gemma4_chat_tools(s, k_user, tools, &p, &msg, NULL, &raw, NULL);
         /* strict text is always well formed; a call cut by max_tokens is the only way to fail */
@@ -159,13 +167,15 @@ static void test_agent_loop_reuses_prefix(void **state) {
     char *tools = read_tools("weather.json");
     gemma4_session *s = session(3);
     gemma4_chat_tools_params p = gemma4_chat_tools_default_params();
+    gemma4_generate_params p_gen = gemma4_generate_default_params();
+    p.generate = &p_gen;
     p.tools_strict = true;
     p.tool_choice = GEMMA4_TOOL_CHOICE_REQUIRED;
     p.tool_name = "get_weather";
     p.one_call = true;
-    p.generate.max_tokens = 300;
+    p_gen.max_tokens = 300;
     char *msg = NULL;
-    gemma4_generate_stats st1, st2;
+    gemma4_generate_stats st1 = GEMMA4_GENERATE_STATS_INIT, st2 = GEMMA4_GENERATE_STATS_INIT;
     assert_int_equal(gemma4_chat_tools(s, k_user, tools, &p, &msg, NULL, NULL, &st1), GEMMA4_OK);
     /* the conversation goes on: the call, its result, the model's next turn */
     cJSON *conv = cJSON_Parse(k_user), *m = cJSON_Parse(msg);
@@ -182,8 +192,10 @@ static void test_agent_loop_reuses_prefix(void **state) {
     cJSON_AddItemToArray(conv, result);
     char *conv_json = cJSON_PrintUnformatted(conv);
     gemma4_chat_tools_params p2 = gemma4_chat_tools_default_params();
+    gemma4_generate_params p2_gen = gemma4_generate_default_params();
+    p2.generate = &p2_gen;
     p2.tools_strict = true;
-    p2.generate.max_tokens = 8;
+    p2_gen.max_tokens = 8;
     char *msg2 = NULL;
     gemma4_status rc = gemma4_chat_tools(s, conv_json, tools, &p2, &msg2, NULL, NULL, &st2);
     assert_true(rc == GEMMA4_OK || rc == GEMMA4_ERR_FORMAT);
@@ -194,7 +206,7 @@ static void test_agent_loop_reuses_prefix(void **state) {
                      GEMMA4_OK);
     int32_t *ids = NULL;
     size_t n = 0;
-    assert_int_equal(gemma4_tokenize(g_model, prompt, strlen(prompt), false, true, &ids, &n), GEMMA4_OK);
+    assert_int_equal(gemma4_tokenize(g_model, prompt, strlen(prompt), false, true, &ids, &n, NULL, 0), GEMMA4_OK);
     if ((size_t)st2.n_prompt >= n - (size_t)st1.n_prompt / 2)
         fail_msg("second turn evaluated %d of %zu prompt tokens: the first turn's %d were not reused", st2.n_prompt, n,
                  st1.n_prompt);
@@ -214,6 +226,8 @@ static void test_errors(void **state) {
     char *tools = read_tools("weather.json");
     gemma4_session *s = session(1);
     gemma4_chat_tools_params p = gemma4_chat_tools_default_params();
+    gemma4_generate_params p_gen = gemma4_generate_default_params();
+    p.generate = &p_gen;
     char *msg = (char *)1, *raw = NULL;
     p.tools_strict = true;
     assert_int_equal(gemma4_chat_tools(s, k_user, NULL, &p, &msg, NULL, NULL, NULL), GEMMA4_ERR_INVALID_ARG);
@@ -229,7 +243,7 @@ static void test_errors(void **state) {
     assert_non_null(strstr(gemma4_session_errmsg(s), "set_weather"));
     /* cut short inside the call: the format error names the truncation, the raw text comes back */
     p.tool_name = NULL;
-    p.generate.max_tokens = 3;
+    p_gen.max_tokens = 3;
     assert_int_equal(gemma4_chat_tools(s, k_user, tools, &p, &msg, NULL, &raw, NULL), GEMMA4_ERR_FORMAT);
     assert_null(msg);
     assert_non_null(raw);
@@ -251,15 +265,19 @@ static void *strict_thread(void *arg) {
     gemma4_session_params sp = gemma4_session_default_params();
     sp.n_ctx = 1024;
     sp.n_threads = 1;
-    sp.sampling.seed = j->seed;
+    gemma4_sampling sampling = gemma4_sampling_default_params();
+    sampling.seed = j->seed;
+    sp.sampling = &sampling;
     gemma4_session *s = NULL;
-    j->rc = gemma4_session_new(g_model, &sp, &s);
+    j->rc = gemma4_session_new(g_model, &sp, &s, NULL, 0);
     if (j->rc != GEMMA4_OK) return NULL;
     gemma4_chat_tools_params p = gemma4_chat_tools_default_params();
+    gemma4_generate_params p_gen = gemma4_generate_default_params();
+    p.generate = &p_gen;
     p.tools_strict = true;
     p.tool_choice = GEMMA4_TOOL_CHOICE_REQUIRED;
     p.one_call = true;
-    p.generate.max_tokens = 300;
+    p_gen.max_tokens = 300;
     char *msg = NULL;
     j->rc = gemma4_chat_tools(s, k_user, j->tools, &p, &msg, NULL, NULL, NULL);
     gemma4_free(msg);

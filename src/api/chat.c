@@ -17,7 +17,7 @@
 #include "core/strbuf.h"
 #include "text/chat_template.h"
 
-GEMMA4_API gemma4_chat_params gemma4_chat_default_params(void) {
+static gemma4_chat_params default_params(void) {
     gemma4_chat_params p = {0};
     p.struct_size = sizeof p;
     return p;
@@ -179,6 +179,8 @@ static gemma4_status chat(gemma4_session *s, const gemma4_chat_message *messages
     return st;
 }
 
+GEMMA4_API gemma4_chat_params gemma4_chat_default_params(void) { return default_params(); }
+
 GEMMA4_API gemma4_status gemma4_chat(gemma4_session *s, const gemma4_chat_message *messages, size_t n_messages,
                                      const gemma4_chat_params *params, char **reply_out, char **thought_out,
                                      gemma4_generate_stats *stats) {
@@ -186,7 +188,7 @@ GEMMA4_API gemma4_status gemma4_chat(gemma4_session *s, const gemma4_chat_messag
     if (reply_out) *reply_out = NULL;
     if (thought_out) *thought_out = NULL;
     if (!messages || n_messages == 0) return g4_fail(&s->err, GEMMA4_ERR_INVALID_ARG, "the conversation is empty");
-    gemma4_chat_params cp = gemma4_chat_default_params();
+    gemma4_chat_params cp = default_params();
     g4_gen gen;
     gemma4_status st = g4_params_read(&cp, sizeof cp, params, "gemma4_chat_params", &s->err);
     if (st == GEMMA4_OK) st = g4_gen_read(cp.generate, &gen, &s->err);

@@ -170,7 +170,7 @@ static bool on_tools_token(void *user, int32_t token, const char *piece, size_t 
 
 /* ---------------------------------------------------------------------------------------------- */
 
-GEMMA4_API gemma4_chat_tools_params gemma4_chat_tools_default_params(void) {
+static gemma4_chat_tools_params default_params(void) {
     gemma4_chat_tools_params p;
     memset(&p, 0, sizeof p);
     p.struct_size = sizeof p;
@@ -324,6 +324,8 @@ static gemma4_status chat_tools(gemma4_session *s, const char *messages_json, co
     return st;
 }
 
+GEMMA4_API gemma4_chat_tools_params gemma4_chat_tools_default_params(void) { return default_params(); }
+
 GEMMA4_API gemma4_status gemma4_chat_tools(gemma4_session *s, const char *messages_json, const char *tools_json,
                                            const gemma4_chat_tools_params *params, char **message_json,
                                            char **violations_json, char **raw_out, gemma4_generate_stats *stats) {
@@ -334,7 +336,7 @@ GEMMA4_API gemma4_status gemma4_chat_tools(gemma4_session *s, const char *messag
     if (!messages_json || !message_json)
         return g4_fail(&s->err, GEMMA4_ERR_INVALID_ARG,
                        "gemma4_chat_tools: messages_json and message_json must not be NULL");
-    gemma4_chat_tools_params p = gemma4_chat_tools_default_params();
+    gemma4_chat_tools_params p = default_params();
     g4_gen gen;
     gemma4_status st = g4_params_read(&p, sizeof p, params, "gemma4_chat_tools_params", &s->err);
     if (st == GEMMA4_OK) st = g4_gen_read(p.generate, &gen, &s->err);

@@ -7,14 +7,14 @@
 #include "api/session.h"
 #include "core/clock.h"
 
-GEMMA4_API gemma4_generate_params gemma4_generate_default_params(void) {
+static gemma4_generate_params default_params(void) {
     gemma4_generate_params p = {0};
     p.struct_size = sizeof p;
     return p;
 }
 
 gemma4_status g4_gen_read(const gemma4_generate_params *user, g4_gen *out, g4_error *err) {
-    gemma4_generate_params p = gemma4_generate_default_params();
+    gemma4_generate_params p = default_params();
     gemma4_status st = g4_params_read(&p, sizeof p, user, "gemma4_generate_params", err);
     if (st != GEMMA4_OK) return st;
     if (p.max_tokens < 0) return g4_fail(err, GEMMA4_ERR_INVALID_ARG, "max_tokens %d is negative", (int)p.max_tokens);
@@ -107,6 +107,8 @@ gemma4_status g4_generate_loop(gemma4_session *s, const g4_gen *gen, g4_logit_ma
     st->generate_seconds = g4_now_seconds() - t0;
     return status;
 }
+
+GEMMA4_API gemma4_generate_params gemma4_generate_default_params(void) { return default_params(); }
 
 GEMMA4_API const char *gemma4_stop_reason_name(gemma4_stop_reason reason) {
     switch (reason) {

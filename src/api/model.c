@@ -10,7 +10,7 @@
 #include "text/tokenizer.h"
 #include "toolcall/vocab_index.h"
 
-GEMMA4_API gemma4_model_params gemma4_model_default_params(void) {
+static gemma4_model_params default_params(void) {
     gemma4_model_params p = {0};
     p.struct_size = sizeof p;
     p.log_level = GEMMA4_LOG_INFO;
@@ -22,7 +22,7 @@ static gemma4_status report(const g4_error *err, char *errbuf, size_t errbuf_siz
     return err->status;
 }
 
-GEMMA4_API void gemma4_model_free(gemma4_model *m) {
+static void model_free(gemma4_model *m) {
     if (!m) return;
     g4_vocab_free(m->vocab);
     g4_model_free(m->model);
@@ -68,7 +68,7 @@ static gemma4_status load(const char *path, const gemma4_model_params *p, gemma4
     if (st == GEMMA4_OK) g4_gguf_fingerprint(m->gguf, m->fingerprint);
     if (st != GEMMA4_OK) {
         g4_error_prefix(err, "%s: ", path);
-        gemma4_model_free(m);
+        model_free(m);
         return st;
     }
     const g4_hparams *hp = &m->model->hp;
@@ -82,12 +82,15 @@ GEMMA4_API gemma4_status gemma4_model_load(const char *path, const gemma4_model_
                                            char *errbuf, size_t errbuf_size) {
     g4_error err = {0};
     if (out) *out = NULL;
-    gemma4_model_params p = gemma4_model_default_params();
+    gemma4_model_params p = default_params();
     if (!path || !out) g4_fail(&err, GEMMA4_ERR_INVALID_ARG, "gemma4_model_load: path and out must not be NULL");
     else if (g4_params_read(&p, sizeof p, params, "gemma4_model_params", &err) == GEMMA4_OK)
         load(path, &p, out, &err);
     return report(&err, errbuf, errbuf_size);
 }
+
+GEMMA4_API gemma4_model_params gemma4_model_default_params(void) { return default_params(); }
+GEMMA4_API void gemma4_model_free(gemma4_model *m) { model_free(m); }
 
 GEMMA4_API int32_t gemma4_model_n_vocab(const gemma4_model *m) { return m ? (int32_t)m->model->hp.n_vocab : 0; }
 GEMMA4_API int32_t gemma4_model_n_ctx_train(const gemma4_model *m) { return m ? (int32_t)m->model->hp.n_ctx_train : 0; }

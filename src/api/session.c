@@ -28,13 +28,13 @@ static gemma4_sampling public_sampling(const g4_sampler_params *sp) {
     };
 }
 
-GEMMA4_API gemma4_sampling gemma4_sampling_default_params(void) {
+static gemma4_sampling default_sampling(void) {
     g4_sampler_params sp = g4_sampler_default_params();
     return public_sampling(&sp);
 }
 
 gemma4_status g4_sampling_read(const gemma4_sampling *user, g4_sampler_params *out, g4_error *err) {
-    gemma4_sampling p = gemma4_sampling_default_params();
+    gemma4_sampling p = default_sampling();
     gemma4_status st = g4_params_read(&p, sizeof p, user, "gemma4_sampling", err);
     if (st != GEMMA4_OK) return st;
     *out = (g4_sampler_params){
@@ -51,7 +51,7 @@ gemma4_status g4_sampling_read(const gemma4_sampling *user, g4_sampler_params *o
     return g4_sampler_check_params(out, err);
 }
 
-GEMMA4_API gemma4_session_params gemma4_session_default_params(void) {
+static gemma4_session_params default_params(void) {
     gemma4_session_params p = {0};
     p.struct_size = sizeof p;
     p.n_threads = g4_physical_cores();
@@ -59,7 +59,7 @@ GEMMA4_API gemma4_session_params gemma4_session_default_params(void) {
     return p;
 }
 
-GEMMA4_API void gemma4_session_free(gemma4_session *s) {
+static void session_free(gemma4_session *s) {
     if (!s) return;
     g4_ctx_free(s->ctx);
     g4_threadpool_release(s->threadpool);
@@ -88,7 +88,7 @@ static gemma4_status check_params(const g4_hparams *hp, gemma4_session_params *p
 
 static gemma4_status session_new(gemma4_model *m, const gemma4_session_params *params, gemma4_session **out,
                                  g4_error *err) {
-    gemma4_session_params p = gemma4_session_default_params();
+    gemma4_session_params p = default_params();
     gemma4_status st = g4_params_read(&p, sizeof p, params, "gemma4_session_params", err);
     const g4_hparams *hp = &m->model->hp;
     if (st == GEMMA4_OK) st = check_params(hp, &p, err);
@@ -126,7 +126,7 @@ static gemma4_status session_new(gemma4_model *m, const gemma4_session_params *p
         if (!s->logits) st = g4_fail(err, GEMMA4_ERR_NOMEM, "session: out of memory");
     }
     if (st != GEMMA4_OK) {
-        gemma4_session_free(s);
+        session_free(s);
         return st;
     }
     g4_log(&m->log, GEMMA4_LOG_INFO, "session: context %d, batch %d, %d threads%s, KV cache %.1f MiB", (int)p.n_ctx,
@@ -251,6 +251,10 @@ gemma4_status g4_session_sample(gemma4_session *s, g4_logit_mask_fn mask, void *
 /* ---------------------------------------------------------------------------------------------- */
 /* The public calls                                                                                */
 /* ---------------------------------------------------------------------------------------------- */
+
+GEMMA4_API gemma4_sampling gemma4_sampling_default_params(void) { return default_sampling(); }
+GEMMA4_API gemma4_session_params gemma4_session_default_params(void) { return default_params(); }
+GEMMA4_API void gemma4_session_free(gemma4_session *s) { session_free(s); }
 
 GEMMA4_API gemma4_status gemma4_session_new(gemma4_model *m, const gemma4_session_params *params,
                                             gemma4_session **out, char *errbuf, size_t errbuf_size) {

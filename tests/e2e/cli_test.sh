@@ -99,7 +99,10 @@ fi
 expect 0 "bench table" -- bench -m "$m" -p 8 -n 2 -r 1 && contains "$tmp/out" "pp8" "bench table rows"
 expect 2 "bench nothing" -- bench -m "$m" -p 0 -n 0
 expect 1 "bench, llama-bench missing" -- bench -m "$m" -p 8 -n 0 -r 1 --llama-bench "$tmp/no-llama-bench" &&
-    contains "$tmp/err" "llama-bench: .*no-llama-bench exited with status 127" "bench says llama-bench did not run"
+    contains "$tmp/err" "cannot run '.*no-llama-bench'" "bench says llama-bench cannot run"
+printf 'not a program' >"$tmp/bad-llama-bench" && chmod +x "$tmp/bad-llama-bench"
+expect 1 "bench, llama-bench fails" -- bench -m "$m" -p 8 -n 0 -r 1 --llama-bench "$tmp/bad-llama-bench" &&
+    contains "$tmp/err" "llama-bench: .*bad-llama-bench exited with status 127" "bench says llama-bench did not run"
 
 # --- kernel tables: GEMMA4_KERNELS picks one; the scalar reference and the default agree as two
 # correct builds do (tests/arm/e2e-qemu.sh says why the bar is a cosine) ----------------------------

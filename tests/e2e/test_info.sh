@@ -78,9 +78,11 @@ run 1 info "$tmp/does-not-exist.gguf"
 has err "cannot open: No such file or directory"
 
 run 2 info
-has err "usage: gemma4-cli info"
+has err "no model file given (see 'gemma4-cli info --help')"
 run 2 info "$valid" --bogus
-has err "unexpected argument '--bogus'"
+has err "unknown option '--bogus'"
+run 2 info "$valid" "$valid"
+has err "unexpected argument"
 run 0 info --help
 has out "usage: gemma4-cli info"
 

@@ -1,18 +1,101 @@
 #include "args.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* ---- the walk over a command's arguments ------------------------------------------------------------ */
+
+cli_args cli_args_start(const char *cmd, int argc, char **argv) {
+    return (cli_args){.cmd = cmd, .argc = argc, .argv = argv, .i = 0};
+}
+
+cli_arg_kind cli_args_next(cli_args *a, const char **arg) {
+    if (++a->i < a->argc && !a->options_ended && !strcmp(a->argv[a->i], "--")) {
+        a->options_ended = true;
+        a->i++;
+    }
+    if (a->i >= a->argc) {
+        *arg = NULL;
+        return CLI_ARG_END;
+    }
+    *arg = a->argv[a->i];
+    bool option = !a->options_ended && (*arg)[0] == '-' && (*arg)[1] != '\0';
+    return option ? CLI_ARG_OPTION : CLI_ARG_POSITIONAL;
+}
+
+bool cli_args_is(const cli_args *a, const char *short_name, const char *long_name) {
+    const char *arg = a->argv[a->i];
+    return (short_name && !strcmp(arg, short_name)) || !strcmp(arg, long_name);
+}
+
+const char *cli_args_value(cli_args *a) {
+    if (a->i + 1 >= a->argc) {
+        cli_usage_error(a->cmd, "%s needs a value", a->argv[a->i]);
+        return NULL;
+    }
+    return a->argv[++a->i];
+}
+
+bool cli_args_int(cli_args *a, long min, long max, long *out) {
+    const char *option = a->argv[a->i], *v = cli_args_value(a);
+    return v && cli_parse_int(a->cmd, option, v, min, max, out);
+}
+
+bool cli_args_float(cli_args *a, double min, double max, double *out) {
+    const char *option = a->argv[a->i], *v = cli_args_value(a);
+    return v && cli_parse_float(a->cmd, option, v, min, max, out);
+}
+
+int cli_args_choice(cli_args *a, const char *const *names) {
+    const char *option = a->argv[a->i], *v = cli_args_value(a);
+    if (!v) return -1;
+    int n = 0;
+    for (; names[n]; n++)
+        if (!strcmp(v, names[n])) return n;
+    fprintf(stderr, "gemma4-cli %s: %s is ", a->cmd, option);
+    for (int i = 0; i < n; i++) fprintf(stderr, "%s%s", i == 0 ? "" : i + 1 == n ? " or " : ", ", names[i]);
+    fprintf(stderr, ", got '%s'\n", v);
+    return -1;
+}
+
+bool cli_args_kv_type(cli_args *a, gemma4_kv_type *out) {
+    static const char *const names[] = {"f16", "q8_0", NULL};
+    static const gemma4_kv_type types[] = {GEMMA4_KV_F16, GEMMA4_KV_Q8_0};
+    int i = cli_args_choice(a, names);
+    if (i >= 0) *out = types[i];
+    return i >= 0;
+}
+
+int cli_args_reject(const cli_args *a) {
+    const char *arg = a->argv[a->i];
+    if (!a->options_ended && arg[0] == '-' && arg[1] != '\0')
+        return cli_usage_error(a->cmd, "unknown option '%s'", arg);
+    return cli_usage_error(a->cmd, "unexpected argument '%s'", arg);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "gemma4-cli %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, " (see 'gemma4-cli %s --help')\n", cmd);
+    va_end(ap);
+    return 2;
+}
+
+/* ---- values ------------------------------------------------------------------------------------------ */
 
 bool cli_parse_int(const char *cmd, const char *flag, const char *text, long min, long max, long *out) {
     char *end = NULL;
     errno = 0;
     long v = strtol(text, &end, 10);
     if (errno || end == text || *end || v < min || v > max) {
-        fprintf(stderr, "gemma4-cli %s: %s wants a whole number from %ld to %ld, got '%s'\n", cmd, flag, min, max, text);
+        fprintf(stderr, "gemma4-cli %s: %s wants a whole number from %ld to %ld, got '%s'\n", cmd, flag, min, max,
+                text);
         return false;
     }
     *out = v;
@@ -41,14 +124,6 @@ bool cli_parse_u64(const char *cmd, const char *flag, const char *text, uint64_t
     }
     *out = (uint64_t)v;
     return true;
-}
-
-const char *cli_flag_value(const char *cmd, int argc, char **argv, int *i) {
-    if (*i + 1 >= argc) {
-        fprintf(stderr, "gemma4-cli %s: %s needs a value\n", cmd, argv[*i]);
-        return NULL;
-    }
-    return argv[++*i];
 }
 
 bool cli_parse_token_list(const char *cmd, const char *text, int32_t **ids, size_t *n) {
@@ -80,152 +155,62 @@ bool cli_parse_token_list(const char *cmd, const char *text, int32_t **ids, size
     return true;
 }
 
-char *cli_read_file(const char *cmd, const char *path, size_t *len) {
-    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
-    if (!f) {
-        fprintf(stderr, "gemma4-cli %s: cannot open '%s': %s\n", cmd, path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        size_t got = fread(buf + n, 1, cap - n - 1, f);
-        n += got;
-        if (got == 0) break;
-        if (n + 1 == cap) {
-            char *grown = realloc(buf, cap * 2);
-            if (!grown) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = grown;
-            cap *= 2;
-        }
-    }
-    bool failed = ferror(f);
-    if (f != stdin) fclose(f);
-    if (!buf || failed) {
-        fprintf(stderr, "gemma4-cli %s: cannot read '%s'\n", cmd, path);
-        free(buf);
-        return NULL;
-    }
-    buf[n] = '\0';
-    if (len) *len = n;
-    return buf;
-}
+const char *const cli_session_flags_help = "  -c, --ctx N          context length in tokens (default 4096)\n"
+                                           "  -t, --threads N      threads (default: physical cores)\n"
+                                           "  -b, --batch N        prompt tokens per forward pass (default 512)\n"
+                                           "  --kv-type f16|q8_0   KV cache precision (default f16)\n"
+                                           "  --temp T             temperature; 0 = greedy (default 1.0)\n"
+                                           "  --top-k K            (default 64; 0 = off)\n"
+                                           "  --top-p P            (default 0.95; 1 = off)\n"
+                                           "  --min-p M            (default 0 = off)\n"
+                                           "  --repeat-penalty R   (default 1 = off)\n"
+                                           "  --frequency-penalty F, --presence-penalty P   (default 0 = off)\n"
+                                           "  --repeat-last-n N    tokens the penalties look back over (default 64)\n"
+                                           "  --seed S             sampling seed (default 0)\n";
 
-void cli_print_violations(const char *prefix, const char *violations_json) {
-    cJSON *v = cJSON_Parse(violations_json);
-    const cJSON *item;
-    cJSON_ArrayForEach(item, v) {
-        const cJSON *id = cJSON_GetObjectItemCaseSensitive(item, "tool_call_id");
-        const cJSON *name = cJSON_GetObjectItemCaseSensitive(item, "name");
-        const cJSON *ptr = cJSON_GetObjectItemCaseSensitive(item, "pointer");
-        const cJSON *msg = cJSON_GetObjectItemCaseSensitive(item, "message");
-        bool has_ptr = cJSON_IsString(ptr) && ptr->valuestring[0];
-        fprintf(stderr, "%s%s %s: %s%s%s\n", prefix, cJSON_IsString(id) ? id->valuestring : "?",
-                cJSON_IsString(name) ? name->valuestring : "?", has_ptr ? ptr->valuestring : "", has_ptr ? ": " : "",
-                cJSON_IsString(msg) ? msg->valuestring : "");
-    }
-    cJSON_Delete(v);
-}
-
-gemma4_model *cli_load_model(const char *cmd, const char *path) {
-    char err[1024];
-    gemma4_model *m = NULL;
-    if (!path) {
-        fprintf(stderr, "gemma4-cli %s: -m MODEL.gguf is required\n", cmd);
-        return NULL;
-    }
-    if (gemma4_model_load(path, NULL, &m, err, sizeof err) != GEMMA4_OK) {
-        fprintf(stderr, "gemma4-cli %s: %s\n", cmd, err);
-        return NULL;
-    }
-    return m;
-}
-
-const char *const cli_session_flags_help =
-    "  -c, --ctx N          context length in tokens (default 4096)\n"
-    "  -t, --threads N      threads (default: physical cores)\n"
-    "  -b, --batch N        prompt tokens per forward pass (default 512)\n"
-    "  --kv-type f16|q8_0   KV cache precision (default f16)\n"
-    "  --temp T             temperature; 0 = greedy (default 1.0)\n"
-    "  --top-k K            (default 64; 0 = off)\n"
-    "  --top-p P            (default 0.95; 1 = off)\n"
-    "  --min-p M            (default 0 = off)\n"
-    "  --repeat-penalty R   (default 1 = off)\n"
-    "  --frequency-penalty F, --presence-penalty P   (default 0 = off)\n"
-    "  --repeat-last-n N    tokens the penalties look back over (default 64)\n"
-    "  --seed S             sampling seed (default 0)\n";
-
-int cli_parse_session_flag(const char *cmd, int argc, char **argv, int *i, gemma4_session_params *sp) {
-    const char *a = argv[*i];
+int cli_parse_session_flag(cli_args *a, gemma4_session_params *sp) {
     long l;
     double d;
-    const char *v;
-#define VALUE() \
-    do { \
-        if (!(v = cli_flag_value(cmd, argc, argv, i))) return -1; \
-    } while (0)
-    if (!strcmp(a, "-c") || !strcmp(a, "--ctx")) {
-        VALUE();
-        if (!cli_parse_int(cmd, a, v, 1, INT32_MAX, &l)) return -1;
+    if (cli_args_is(a, "-c", "--ctx")) {
+        if (!cli_args_int(a, 1, INT32_MAX, &l)) return -1;
         sp->n_ctx = (int32_t)l;
-    } else if (!strcmp(a, "-t") || !strcmp(a, "--threads")) {
-        VALUE();
-        if (!cli_parse_int(cmd, a, v, 1, 1024, &l)) return -1;
+    } else if (cli_args_is(a, "-t", "--threads")) {
+        if (!cli_args_int(a, 1, 1024, &l)) return -1;
         sp->n_threads = (int32_t)l;
-    } else if (!strcmp(a, "-b") || !strcmp(a, "--batch")) {
-        VALUE();
-        if (!cli_parse_int(cmd, a, v, 1, 65536, &l)) return -1;
+    } else if (cli_args_is(a, "-b", "--batch")) {
+        if (!cli_args_int(a, 1, 65536, &l)) return -1;
         sp->n_batch = (int32_t)l;
-    } else if (!strcmp(a, "--kv-type")) {
-        VALUE();
-        if (!strcmp(v, "f16")) sp->kv_type = GEMMA4_KV_F16;
-        else if (!strcmp(v, "q8_0")) sp->kv_type = GEMMA4_KV_Q8_0;
-        else {
-            fprintf(stderr, "gemma4-cli %s: --kv-type is f16 or q8_0, got '%s'\n", cmd, v);
-            return -1;
-        }
-    } else if (!strcmp(a, "--temp")) {
-        VALUE();
-        if (!cli_parse_float(cmd, a, v, 0, 100, &d)) return -1;
+    } else if (cli_args_is(a, NULL, "--kv-type")) {
+        if (!cli_args_kv_type(a, &sp->kv_type)) return -1;
+    } else if (cli_args_is(a, NULL, "--temp")) {
+        if (!cli_args_float(a, 0, 100, &d)) return -1;
         sp->sampling.temperature = (float)d;
-    } else if (!strcmp(a, "--top-k")) {
-        VALUE();
-        if (!cli_parse_int(cmd, a, v, 0, INT32_MAX, &l)) return -1;
+    } else if (cli_args_is(a, NULL, "--top-k")) {
+        if (!cli_args_int(a, 0, INT32_MAX, &l)) return -1;
         sp->sampling.top_k = (int32_t)l;
-    } else if (!strcmp(a, "--top-p")) {
-        VALUE();
-        if (!cli_parse_float(cmd, a, v, 0, 1, &d)) return -1;
+    } else if (cli_args_is(a, NULL, "--top-p")) {
+        if (!cli_args_float(a, 0, 1, &d)) return -1;
         sp->sampling.top_p = (float)d;
-    } else if (!strcmp(a, "--min-p")) {
-        VALUE();
-        if (!cli_parse_float(cmd, a, v, 0, 1, &d)) return -1;
+    } else if (cli_args_is(a, NULL, "--min-p")) {
+        if (!cli_args_float(a, 0, 1, &d)) return -1;
         sp->sampling.min_p = (float)d;
-    } else if (!strcmp(a, "--repeat-penalty")) {
-        VALUE();
-        if (!cli_parse_float(cmd, a, v, 0.01, 100, &d)) return -1;
+    } else if (cli_args_is(a, NULL, "--repeat-penalty")) {
+        if (!cli_args_float(a, 0.01, 100, &d)) return -1;
         sp->sampling.repeat_penalty = (float)d;
-    } else if (!strcmp(a, "--frequency-penalty")) {
-        VALUE();
-        if (!cli_parse_float(cmd, a, v, -100, 100, &d)) return -1;
+    } else if (cli_args_is(a, NULL, "--frequency-penalty")) {
+        if (!cli_args_float(a, -100, 100, &d)) return -1;
         sp->sampling.frequency_penalty = (float)d;
-    } else if (!strcmp(a, "--presence-penalty")) {
-        VALUE();
-        if (!cli_parse_float(cmd, a, v, -100, 100, &d)) return -1;
+    } else if (cli_args_is(a, NULL, "--presence-penalty")) {
+        if (!cli_args_float(a, -100, 100, &d)) return -1;
         sp->sampling.presence_penalty = (float)d;
-    } else if (!strcmp(a, "--repeat-last-n")) {
-        VALUE();
-        if (!cli_parse_int(cmd, a, v, 0, 32767, &l)) return -1;
+    } else if (cli_args_is(a, NULL, "--repeat-last-n")) {
+        if (!cli_args_int(a, 0, 32767, &l)) return -1;
         sp->sampling.penalty_last_n = (int32_t)l;
-    } else if (!strcmp(a, "--seed")) {
-        VALUE();
-        if (!cli_parse_u64(cmd, a, v, &sp->sampling.seed)) return -1;
+    } else if (cli_args_is(a, NULL, "--seed")) {
+        const char *v = cli_args_value(a);
+        if (!v || !cli_parse_u64(a->cmd, "--seed", v, &sp->sampling.seed)) return -1;
     } else {
         return 0;
     }
-#undef VALUE
     return 1;
 }

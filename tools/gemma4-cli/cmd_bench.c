@@ -8,15 +8,19 @@
  * With --llama-bench PATH, llama-bench then runs the same tests on the same file (bench_llama.c)
  * and a second table sets the two side by side with our speed as a ratio of llama.cpp's.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "args.h"
 #include "bench_llama.h"
 #include "cli.h"
+#include "files.h"
 
 #define MAX_THREAD_COUNTS 16
 
@@ -70,61 +74,61 @@ static bool parse_threads(const char *text, bench_args *a) {
     return a->n_threads > 0;
 }
 
+/* llama-bench is run after our tests: a path that cannot run must fail before the model loads. */
+static bool check_executable(const char *path) {
+    struct stat st;
+    const char *why = NULL;
+    if (stat(path, &st) != 0)
+        why = strerror(errno);
+    else if (S_ISDIR(st.st_mode))
+        why = "it is a directory";
+    else if (access(path, X_OK) != 0)
+        why = strerror(errno);
+    if (why) fprintf(stderr, "gemma4-cli bench: --llama-bench: cannot run '%s': %s\n", path, why);
+    return !why;
+}
+
 static int parse_bench_args(int argc, char **argv, bench_args *a) {
     memset(a, 0, sizeof *a);
     a->n_prompt = 512;
     a->n_gen = 128;
     a->reps = 5;
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i], *v = NULL;
-        if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+    cli_args w = cli_args_start("bench", argc, argv);
+    const char *arg, *v;
+    while (cli_args_next(&w, &arg) == CLI_ARG_OPTION) {
+        if (cli_args_is(&w, "-h", "--help")) {
             printf("%s", k_usage);
             return 0;
-        }
-        if (!strcmp(arg, "--json")) {
+        } else if (cli_args_is(&w, NULL, "--json")) {
             a->json = true;
-            continue;
-        }
-        if (!(v = cli_flag_value("bench", argc, argv, &i))) return 2;
-        if (!strcmp(arg, "-m") || !strcmp(arg, "--model")) {
-            a->model_path = v;
-        } else if (!strcmp(arg, "-p")) {
-            if (!cli_parse_int("bench", arg, v, 0, 1 << 20, &a->n_prompt)) return 2;
-        } else if (!strcmp(arg, "-n")) {
-            if (!cli_parse_int("bench", arg, v, 0, 1 << 20, &a->n_gen)) return 2;
-        } else if (!strcmp(arg, "-r")) {
-            if (!cli_parse_int("bench", arg, v, 1, 64, &a->reps)) return 2;
-        } else if (!strcmp(arg, "-t")) {
-            if (!parse_threads(v, a)) return 2;
-        } else if (!strcmp(arg, "-o")) {
-            if (!strcmp(v, "json")) a->json = true;
-            else if (!strcmp(v, "md")) a->json = false;
-            else {
-                fprintf(stderr, "gemma4-cli bench: -o is md or json, got '%s'\n", v);
-                return 2;
-            }
-        } else if (!strcmp(arg, "--llama-bench")) {
-            a->llama_bench = v;
-        } else if (!strcmp(arg, "--kv-type")) {
-            if (!strcmp(v, "f16")) a->kv_type = GEMMA4_KV_F16;
-            else if (!strcmp(v, "q8_0")) a->kv_type = GEMMA4_KV_Q8_0;
-            else {
-                fprintf(stderr, "gemma4-cli bench: --kv-type is f16 or q8_0, got '%s'\n", v);
-                return 2;
-            }
+        } else if (cli_args_is(&w, "-m", "--model")) {
+            if (!(a->model_path = cli_args_value(&w))) return 2;
+        } else if (cli_args_is(&w, NULL, "-p")) {
+            if (!cli_args_int(&w, 0, 1 << 20, &a->n_prompt)) return 2;
+        } else if (cli_args_is(&w, NULL, "-n")) {
+            if (!cli_args_int(&w, 0, 1 << 20, &a->n_gen)) return 2;
+        } else if (cli_args_is(&w, NULL, "-r")) {
+            if (!cli_args_int(&w, 1, 64, &a->reps)) return 2;
+        } else if (cli_args_is(&w, NULL, "-t")) {
+            if (!(v = cli_args_value(&w)) || !parse_threads(v, a)) return 2;
+        } else if (cli_args_is(&w, NULL, "-o")) {
+            static const char *const formats[] = {"md", "json", NULL};
+            int format = cli_args_choice(&w, formats);
+            if (format < 0) return 2;
+            a->json = format == 1;
+        } else if (cli_args_is(&w, NULL, "--llama-bench")) {
+            if (!(a->llama_bench = cli_args_value(&w))) return 2;
+        } else if (cli_args_is(&w, NULL, "--kv-type")) {
+            if (!cli_args_kv_type(&w, &a->kv_type)) return 2;
         } else {
-            fprintf(stderr, "gemma4-cli bench: unknown option '%s'\n%s", arg, k_usage);
-            return 2;
+            return cli_args_reject(&w);
         }
     }
-    if (!a->model_path) {
-        fprintf(stderr, "gemma4-cli bench: -m MODEL.gguf is required\n%s", k_usage);
-        return 2;
-    }
-    if (a->n_prompt == 0 && a->n_gen == 0) {
-        fprintf(stderr, "gemma4-cli bench: nothing to measure (-p 0 -n 0)\n");
-        return 2;
-    }
+    if (arg) return cli_args_reject(&w); /* bench takes no positional argument */
+    if (a->n_prompt == 0 && a->n_gen == 0) return cli_usage_error("bench", "nothing to measure (-p 0 -n 0)");
+    int rc = cli_check_model_path("bench", a->model_path);
+    if (rc) return rc;
+    if (a->llama_bench && !check_executable(a->llama_bench)) return 1;
     return -1;
 }
 
@@ -230,8 +234,40 @@ static int compare_with_llama(const bench_args *a, const bench_result *ours, int
         /* "±" is two bytes wide in UTF-8 but one column: pad those cells one byte more. */
         fprintf(out, "| %7d | %8s | %21s | %*s | %6s |\n", r->threads, test, o, l ? 21 : 20, t, ratio);
     }
-    fprintf(out, "\npeak resident memory: gemma4-cli %.1f MiB, llama-bench %.1f MiB\n", peak_rss_mib(), run.peak_rss_mib);
+    fprintf(out, "\npeak resident memory: gemma4-cli %.1f MiB, llama-bench %.1f MiB\n", peak_rss_mib(),
+            run.peak_rss_mib);
     return 0;
+}
+
+/* The table's head, or the JSON array's opening: printed with the first result, so that a first test
+ * that fails leaves only its error. */
+static void print_head(const bench_args *a, double load_seconds) {
+    if (a->json) {
+        printf("[\n");
+        return;
+    }
+    printf("model: %s | load %.2f s\n\n", base_name(a->model_path), load_seconds);
+    printf("| %-28s | %7s | %8s | %20s |\n", "model", "threads", "test", "t/s");
+    printf("| %.28s | ------: | -------: | -------------------: |\n", "----------------------------");
+}
+
+/* Result number `index` (from 0) as a table row or a JSON object. */
+static void print_row(const bench_args *a, const bench_result *r, int index, double load_seconds) {
+    char test[32];
+    snprintf(test, sizeof test, "%s%d", r->test_kind, r->n_prompt ? r->n_prompt : r->n_gen);
+    if (!a->json) {
+        char ts[48];
+        snprintf(ts, sizeof ts, "%.2f ± %.2f", r->avg_ts, r->stddev_ts);
+        printf("| %-28.28s | %7d | %8s | %21s |\n", base_name(a->model_path), r->threads, test, ts); /* ± */
+    } else {
+        printf("%s  {\"model\": \"%s\", \"test\": \"%s\", \"n_prompt\": %d, \"n_gen\": %d, \"threads\": %d, "
+               "\"avg_ts\": %.4f, \"stddev_ts\": %.4f, \"samples_ts\": [",
+               index ? ",\n" : "", base_name(a->model_path), test, r->n_prompt, r->n_gen, r->threads, r->avg_ts,
+               r->stddev_ts);
+        for (int i = 0; i < r->n_samples; i++) printf(i ? ", %.4f" : "%.4f", r->samples[i]);
+        printf("], \"load_seconds\": %.4f, \"peak_rss_mib\": %.1f}", load_seconds, peak_rss_mib());
+    }
+    fflush(stdout);
 }
 
 int cli_bench(int argc, char **argv) {
@@ -256,13 +292,6 @@ int cli_bench(int argc, char **argv) {
     }
     fill_tokens(ids, n_ids, gemma4_model_n_vocab(m));
 
-    if (!a.json) {
-        printf("model: %s | load %.2f s\n\n", base_name(a.model_path), load_seconds);
-        printf("| %-28s | %7s | %8s | %20s |\n", "model", "threads", "test", "t/s");
-        printf("| %.28s | ------: | -------: | -------------------: |\n", "----------------------------");
-    } else {
-        printf("[\n");
-    }
     bench_result done[2 * MAX_THREAD_COUNTS];
     int ret = 0, n_rows = 0;
     for (int ti = 0; ti < a.n_threads && ret == 0; ti++) {
@@ -271,29 +300,20 @@ int cli_bench(int argc, char **argv) {
             if (np == 0 && ng == 0) continue;
             bench_result r;
             if (!run_test(m, &a, a.threads[ti], np, ng, ids, &r)) {
-                ret = 1;
+                ret = 1; /* the error is printed; nothing follows it */
                 break;
             }
-            char test[32];
-            snprintf(test, sizeof test, "%s%d", r.test_kind, np ? r.n_prompt : r.n_gen);
-            if (!a.json) {
-                char ts[48];
-                snprintf(ts, sizeof ts, "%.2f ± %.2f", r.avg_ts, r.stddev_ts);
-                printf("| %-28.28s | %7d | %8s | %21s |\n", base_name(a.model_path), r.threads, test, ts); /* ± */
-            } else {
-                printf("%s  {\"model\": \"%s\", \"test\": \"%s\", \"n_prompt\": %d, \"n_gen\": %d, \"threads\": %d, "
-                       "\"avg_ts\": %.4f, \"stddev_ts\": %.4f, \"samples_ts\": [",
-                       n_rows ? ",\n" : "", base_name(a.model_path), test, r.n_prompt, r.n_gen, r.threads, r.avg_ts,
-                       r.stddev_ts);
-                for (int i = 0; i < r.n_samples; i++) printf(i ? ", %.4f" : "%.4f", r.samples[i]);
-                printf("], \"load_seconds\": %.4f, \"peak_rss_mib\": %.1f}", load_seconds, peak_rss_mib());
-            }
-            fflush(stdout);
+            if (n_rows == 0) print_head(&a, load_seconds);
+            print_row(&a, &r, n_rows, load_seconds);
             done[n_rows++] = r;
         }
     }
-    if (a.json) printf("\n]\n");
-    else printf("\npeak resident memory: %.1f MiB\n", peak_rss_mib());
+    if (ret == 0) {
+        if (a.json)
+            printf("\n]\n");
+        else
+            printf("\npeak resident memory: %.1f MiB\n", peak_rss_mib());
+    }
     free(ids);
     gemma4_model_free(m);
     if (ret == 0 && a.llama_bench) ret = compare_with_llama(&a, done, n_rows);

@@ -10,6 +10,7 @@
 
 #include "args.h"
 #include "cli.h"
+#include "files.h"
 
 static volatile sig_atomic_t g_interrupted;
 
@@ -75,45 +76,64 @@ static char *read_line(FILE *in) {
 }
 
 int cli_chat(int argc, char **argv) {
-    static const char usage[] = "usage: gemma4-cli chat -m MODEL.gguf [--system TEXT] [--think] [--show-thinking] [-n N] [options]\n"
-                                "Type a message and press Enter. /reset forgets the conversation, /exit quits.\n"
-                                "  -n N   answer with at most N tokens (default: until the turn ends)\n";
-    const char *model_path = NULL, *system = NULL;
+    static const char usage[] =
+        "usage: gemma4-cli chat -m MODEL.gguf [--system TEXT | --system-file FILE] [--think] [--show-thinking]\n"
+        "                       [-n N] [options]\n"
+        "Type a message and press Enter. /reset forgets the conversation, /exit quits.\n"
+        "  --system TEXT        a system prompt\n"
+        "  --system-file FILE   read the system prompt from FILE\n"
+        "  -n N                 answer with at most N tokens (default: until the turn ends)\n";
+    const char *model_path = NULL, *system = NULL, *system_file = NULL;
     bool think = false, show_thinking = false;
     long n_predict = 0;
     gemma4_session_params sp = gemma4_session_default_params();
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int r = cli_parse_session_flag("chat", argc, argv, &i, &sp);
-        if (r < 0) return 2;
-        if (r > 0) continue;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+    cli_args a = cli_args_start("chat", argc, argv);
+    const char *arg;
+    cli_arg_kind kind;
+    while ((kind = cli_args_next(&a, &arg)) != CLI_ARG_END) {
+        if (kind == CLI_ARG_POSITIONAL) return cli_args_reject(&a);
+        int took = cli_parse_session_flag(&a, &sp);
+        if (took < 0) return 2;
+        if (took > 0) continue;
+        if (cli_args_is(&a, "-h", "--help")) {
             printf("%s%s", usage, cli_session_flags_help);
             return 0;
-        } else if (!strcmp(a, "-m") || !strcmp(a, "--model")) {
-            if (!(model_path = cli_flag_value("chat", argc, argv, &i))) return 2;
-        } else if (!strcmp(a, "--system")) {
-            if (!(system = cli_flag_value("chat", argc, argv, &i))) return 2;
-        } else if (!strcmp(a, "-n") || !strcmp(a, "--n-predict")) {
-            const char *v = cli_flag_value("chat", argc, argv, &i);
-            if (!v || !cli_parse_int("chat", a, v, 0, INT32_MAX, &n_predict)) return 2;
-        } else if (!strcmp(a, "--think")) {
+        } else if (cli_args_is(&a, "-m", "--model")) {
+            if (!(model_path = cli_args_value(&a))) return 2;
+        } else if (cli_args_is(&a, NULL, "--system")) {
+            if (!(system = cli_args_value(&a))) return 2;
+        } else if (cli_args_is(&a, NULL, "--system-file")) {
+            if (!(system_file = cli_args_value(&a))) return 2;
+        } else if (cli_args_is(&a, "-n", "--n-predict")) {
+            if (!cli_args_int(&a, 0, INT32_MAX, &n_predict)) return 2;
+        } else if (cli_args_is(&a, NULL, "--think")) {
             think = true;
-        } else if (!strcmp(a, "--show-thinking")) {
+        } else if (cli_args_is(&a, NULL, "--show-thinking")) {
             show_thinking = true;
         } else {
-            fprintf(stderr, "gemma4-cli chat: unknown option '%s'\n%s", a, usage);
-            return 2;
+            return cli_args_reject(&a);
         }
     }
+    if (system && system_file) return cli_usage_error("chat", "give --system or --system-file, not both");
+    if (system_file && !strcmp(system_file, "-"))
+        return cli_usage_error("chat", "--system-file cannot be standard input: chat reads the conversation from it");
+    int rc = cli_check_model_path("chat", model_path);
+    if (rc) return rc;
+    char *system_text = NULL;
+    if (system_file && !(system = system_text = cli_read_text("chat", "--system-file", system_file))) return 1;
+
     gemma4_model *m = cli_load_model("chat", model_path);
-    if (!m) return 1;
+    if (!m) {
+        free(system_text);
+        return 1;
+    }
     gemma4_session *s = NULL;
     if (gemma4_session_new(m, &sp, &s) != GEMMA4_OK) {
         char err[512];
         gemma4_model_errmsg(m, err, sizeof err);
         fprintf(stderr, "gemma4-cli chat: %s\n", err);
         gemma4_model_free(m);
+        free(system_text);
         return 1;
     }
 
@@ -175,6 +195,7 @@ int cli_chat(int argc, char **argv) {
     }
     history_clear(&h, 0);
     free(h.msgs);
+    free(system_text);
     gemma4_session_free(s);
     gemma4_model_free(m);
     return ret;

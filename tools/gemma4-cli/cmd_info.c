@@ -12,6 +12,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "args.h"
 #include "cli.h"
 #include "gemma4.h"
 
@@ -24,7 +25,8 @@ static const char *const k_usage =
     "  Prints the file's metadata, its tensors (name, type, shape, bytes), totals per tensor type,\n"
     "  parameter counts and whether libgemma4 can run it.\n"
     "  --json   print the description as JSON (the gemma4_inspect format)\n"
-    "  --full   print long arrays and strings in full\n";
+    "  --full   print long arrays and strings in full\n"
+    "  --       ends the options (before a file name that starts with '-')\n";
 
 /* ---- small formatting helpers ---------------------------------------------------------------------- */
 
@@ -254,25 +256,25 @@ static void print_engine(const cJSON *root) {
 int cli_info(int argc, char **argv) {
     const char *path = NULL;
     bool json = false, full = false;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--json")) {
+    cli_args a = cli_args_start("info", argc, argv);
+    const char *arg;
+    cli_arg_kind kind;
+    while ((kind = cli_args_next(&a, &arg)) != CLI_ARG_END) {
+        if (kind == CLI_ARG_POSITIONAL) {
+            if (path) return cli_args_reject(&a);
+            path = arg;
+        } else if (cli_args_is(&a, NULL, "--json")) {
             json = true;
-        } else if (!strcmp(argv[i], "--full")) {
+        } else if (cli_args_is(&a, NULL, "--full")) {
             full = true;
-        } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+        } else if (cli_args_is(&a, "-h", "--help")) {
             fputs(k_usage, stdout);
             return 0;
-        } else if (argv[i][0] == '-' || path) {
-            fprintf(stderr, "gemma4-cli info: unexpected argument '%s'\n%s", argv[i], k_usage);
-            return 2;
         } else {
-            path = argv[i];
+            return cli_args_reject(&a);
         }
     }
-    if (!path) {
-        fprintf(stderr, "gemma4-cli info: no model file given\n%s", k_usage);
-        return 2;
-    }
+    if (!path) return cli_usage_error("info", "no model file given");
 
     char *text = NULL, err[512];
     if (gemma4_inspect(path, full ? 0 : HEAD_ITEMS, &text, err, sizeof err) != GEMMA4_OK) {

@@ -1,7 +1,7 @@
 /*
  * The low-level commands that mirror ../shared/oracle's llama-oracle.mjs, with the same JSON, for
  * debugging and differential tests against llama.cpp:
- *   tokenize -m MODEL [--no-special] TEXT         {"tokens":[...]}   (no BOS added)
+ *   tokenize -m MODEL [--no-special] TEXT         {"tokens":[...]}   (no BOS added; -f FILE, -- -TEXT)
  *   logits   -m MODEL --tokens 2,17,99 [--all]    {"n_vocab":V,"rows":[{"pos":i,"logits":[...]}]}
  *   greedy   -m MODEL --tokens 2,17,99 [-n 64]    {"tokens":[...]}   (stops at end-of-generation)
  */
@@ -11,68 +11,50 @@
 
 #include "args.h"
 #include "cli.h"
+#include "files.h"
 
 typedef struct token_args {
     const char *model_path;
-    const char *text;
     const char *tokens;
-    bool no_special;
     bool all;
     long n_predict;
     int32_t n_ctx;
 } token_args;
 
-static int parse_token_args(const char *cmd, int argc, char **argv, token_args *a, const char *usage) {
-    memset(a, 0, sizeof *a);
-    a->n_predict = 16;
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        long l;
-        if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+/* The arguments of logits (--all) and greedy (-n), which both take a --tokens list. Returns -1 to go
+ * on with *ids, or the exit code (0 after --help). */
+static int parse_token_ids(const char *cmd, int argc, char **argv, const char *usage, token_args *t, int32_t **ids,
+                           size_t *n) {
+    bool greedy = !strcmp(cmd, "greedy");
+    memset(t, 0, sizeof *t);
+    t->n_predict = 16;
+    cli_args a = cli_args_start(cmd, argc, argv);
+    const char *arg;
+    long l;
+    while (cli_args_next(&a, &arg) == CLI_ARG_OPTION) {
+        if (cli_args_is(&a, "-h", "--help")) {
             printf("%s", usage);
             return 0;
-        } else if (!strcmp(arg, "-m") || !strcmp(arg, "--model")) {
-            if (!(a->model_path = cli_flag_value(cmd, argc, argv, &i))) return 2;
-        } else if (!strcmp(arg, "--tokens")) {
-            if (!(a->tokens = cli_flag_value(cmd, argc, argv, &i))) return 2;
-        } else if (!strcmp(arg, "--no-special")) {
-            a->no_special = true;
-        } else if (!strcmp(arg, "--all")) {
-            a->all = true;
-        } else if (!strcmp(arg, "-n")) {
-            const char *v = cli_flag_value(cmd, argc, argv, &i);
-            if (!v || !cli_parse_int(cmd, "-n", v, 1, 1 << 20, &a->n_predict)) return 2;
-        } else if (!strcmp(arg, "-c") || !strcmp(arg, "--ctx")) {
-            const char *v = cli_flag_value(cmd, argc, argv, &i);
-            if (!v || !cli_parse_int(cmd, arg, v, 1, INT32_MAX, &l)) return 2;
-            a->n_ctx = (int32_t)l;
-        } else if (arg[0] == '-' && arg[1] != '\0') {
-            fprintf(stderr, "gemma4-cli %s: unknown option '%s'\n%s", cmd, arg, usage);
-            return 2;
-        } else if (!a->text) {
-            a->text = arg;
+        } else if (cli_args_is(&a, "-m", "--model")) {
+            if (!(t->model_path = cli_args_value(&a))) return 2;
+        } else if (cli_args_is(&a, NULL, "--tokens")) {
+            if (!(t->tokens = cli_args_value(&a))) return 2;
+        } else if (!greedy && cli_args_is(&a, NULL, "--all")) {
+            t->all = true;
+        } else if (greedy && cli_args_is(&a, "-n", "--n-predict")) {
+            if (!cli_args_int(&a, 1, 1 << 20, &t->n_predict)) return 2;
+        } else if (cli_args_is(&a, "-c", "--ctx")) {
+            if (!cli_args_int(&a, 1, INT32_MAX, &l)) return 2;
+            t->n_ctx = (int32_t)l;
         } else {
-            fprintf(stderr, "gemma4-cli %s: unexpected argument '%s'\n", cmd, arg);
-            return 2;
+            return cli_args_reject(&a);
         }
     }
-    if (!a->model_path) {
-        fprintf(stderr, "gemma4-cli %s: -m MODEL.gguf is required\n%s", cmd, usage);
-        return 2;
-    }
-    return -1; /* go on */
-}
-
-/* parse_token_args, then the --tokens list that logits and greedy require. */
-static int parse_token_ids(const char *cmd, int argc, char **argv, token_args *a, const char *usage, int32_t **ids,
-                           size_t *n) {
-    int rc = parse_token_args(cmd, argc, argv, a, usage);
-    if (rc >= 0) return rc;
-    if (!a->tokens) {
-        fprintf(stderr, "gemma4-cli %s: --tokens is required\n%s", cmd, usage);
-        return 2;
-    }
-    return cli_parse_token_list(cmd, a->tokens, ids, n) ? -1 : 2;
+    if (arg) return cli_args_reject(&a); /* neither command takes a positional argument */
+    if (!t->tokens) return cli_usage_error(cmd, "--tokens is required");
+    int rc = cli_check_model_path(cmd, t->model_path);
+    if (rc) return rc;
+    return cli_parse_token_list(cmd, t->tokens, ids, n) ? -1 : 2;
 }
 
 static void print_ids(const int32_t *ids, size_t n) {
@@ -82,32 +64,61 @@ static void print_ids(const int32_t *ids, size_t n) {
 }
 
 int cli_tokenize(int argc, char **argv) {
-    static const char usage[] = "usage: gemma4-cli tokenize -m MODEL.gguf [--no-special] TEXT\n"
-                                "Prints {\"tokens\":[...]} for TEXT (no BOS added), as llama-oracle.mjs does.\n"
-                                "--no-special: control tokens written as text (\"<turn|>\") are not matched.\n";
-    token_args a;
-    int rc = parse_token_args("tokenize", argc, argv, &a, usage);
-    if (rc >= 0) return rc;
-    if (!a.text) {
-        fprintf(stderr, "gemma4-cli tokenize: TEXT is required\n%s", usage);
-        return 2;
+    static const char usage[] =
+        "usage: gemma4-cli tokenize -m MODEL.gguf [--no-special] (TEXT | -f FILE | -f -)\n"
+        "Prints {\"tokens\":[...]} for TEXT (no BOS added), as llama-oracle.mjs does.\n"
+        "  -f, --file FILE  tokenize the bytes of FILE (- for standard input) instead of TEXT\n"
+        "  --no-special     control tokens written as text (\"<turn|>\") are not matched\n"
+        "  --               ends the options: a TEXT that starts with '-' goes after it (-- -42)\n";
+    const char *model_path = NULL, *text = NULL, *file = NULL;
+    bool no_special = false;
+    cli_args a = cli_args_start("tokenize", argc, argv);
+    const char *arg;
+    cli_arg_kind kind;
+    while ((kind = cli_args_next(&a, &arg)) != CLI_ARG_END) {
+        if (kind == CLI_ARG_POSITIONAL) {
+            if (text) return cli_args_reject(&a);
+            text = arg;
+        } else if (cli_args_is(&a, "-h", "--help")) {
+            printf("%s", usage);
+            return 0;
+        } else if (cli_args_is(&a, "-m", "--model")) {
+            if (!(model_path = cli_args_value(&a))) return 2;
+        } else if (cli_args_is(&a, "-f", "--file")) {
+            if (!(file = cli_args_value(&a))) return 2;
+        } else if (cli_args_is(&a, NULL, "--no-special")) {
+            no_special = true;
+        } else {
+            return cli_args_reject(&a);
+        }
     }
-    gemma4_model *m = cli_load_model("tokenize", a.model_path);
-    if (!m) return 1;
+    if (!text && !file) return cli_usage_error("tokenize", "TEXT or -f FILE is required");
+    if (text && file) return cli_usage_error("tokenize", "give TEXT or -f FILE, not both");
+    int rc = cli_check_model_path("tokenize", model_path);
+    if (rc) return rc;
+    size_t len = text ? strlen(text) : 0;
+    char *file_text = NULL;
+    if (file && !(text = file_text = cli_read_file("tokenize", "-f", file, &len))) return 1;
+
+    gemma4_model *m = cli_load_model("tokenize", model_path);
+    if (!m) {
+        free(file_text);
+        return 1;
+    }
     int32_t *ids = NULL;
     size_t n = 0;
-    gemma4_status st = gemma4_tokenize(m, a.text, strlen(a.text), false, !a.no_special, &ids, &n);
+    gemma4_status st = gemma4_tokenize(m, text, len, false, !no_special, &ids, &n);
     if (st != GEMMA4_OK) {
         char err[512];
         gemma4_model_errmsg(m, err, sizeof err);
         fprintf(stderr, "gemma4-cli tokenize: %s\n", err);
-        gemma4_model_free(m);
-        return 1;
+    } else {
+        print_ids(ids, n);
     }
-    print_ids(ids, n);
     gemma4_free(ids);
     gemma4_model_free(m);
-    return 0;
+    free(file_text);
+    return st == GEMMA4_OK ? 0 : 1;
 }
 
 /* A session sized for the given tokens, as the oracle sizes its context. */
@@ -132,7 +143,7 @@ int cli_logits(int argc, char **argv) {
     token_args a;
     int32_t *ids = NULL;
     size_t n = 0;
-    int rc = parse_token_ids("logits", argc, argv, &a, usage, &ids, &n);
+    int rc = parse_token_ids("logits", argc, argv, usage, &a, &ids, &n);
     if (rc >= 0) return rc;
     gemma4_model *m = cli_load_model("logits", a.model_path);
     gemma4_session *s = m ? open_session("logits", m, n, a.n_ctx, true) : NULL;
@@ -185,7 +196,7 @@ int cli_greedy(int argc, char **argv) {
     token_args a;
     int32_t *ids = NULL;
     size_t n = 0;
-    int rc = parse_token_ids("greedy", argc, argv, &a, usage, &ids, &n);
+    int rc = parse_token_ids("greedy", argc, argv, usage, &a, &ids, &n);
     if (rc >= 0) return rc;
     gemma4_model *m = cli_load_model("greedy", a.model_path);
     gemma4_session *s = m ? open_session("greedy", m, n + (size_t)a.n_predict, a.n_ctx, true) : NULL;

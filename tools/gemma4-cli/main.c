@@ -26,7 +26,8 @@ static const cli_command k_commands[] = {
 };
 
 static void print_usage(FILE *out) {
-    fprintf(out, "gemma4-cli %s: run Gemma 4 GGUF models on the CPU\n\nusage: gemma4-cli <command> [options]\n\ncommands:\n",
+    fprintf(out,
+            "gemma4-cli %s: run Gemma 4 GGUF models on the CPU\n\nusage: gemma4-cli <command> [options]\n\ncommands:\n",
             gemma4_version());
     for (size_t i = 0; i < sizeof k_commands / sizeof k_commands[0]; i++)
         fprintf(out, "  %-10s %s\n", k_commands[i].name, k_commands[i].summary);
@@ -49,7 +50,6 @@ int main(int argc, char **argv) {
     }
     for (size_t i = 0; i < sizeof k_commands / sizeof k_commands[0]; i++)
         if (!strcmp(cmd, k_commands[i].name)) return k_commands[i].run(argc - 1, argv + 1);
-    fprintf(stderr, "gemma4-cli: unknown command '%s'\n\n", cmd);
-    print_usage(stderr);
+    fprintf(stderr, "gemma4-cli: unknown command '%s' (see 'gemma4-cli help')\n", cmd);
     return 2;
 }

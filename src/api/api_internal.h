@@ -41,8 +41,9 @@ struct gemma4_model {
     g4_vocab *vocab;
     const struct g4_kernels *kernels; /* the kernel table every session computes with */
     g4_logger log;
+    pthread_mutex_t lock;             /* guards the two lazily made fields below */
+    bool have_fingerprint;
     uint8_t fingerprint[16];          /* identity of the file's contents, for session state files */
-    pthread_mutex_t tools_lock;       /* guards tools_index */
     struct g4_tc_vocab_index *tools_index; /* the vocabulary as a trie for constrained tool calls, built
                                               by the first strict gemma4_chat_tools; toolcall frees it */
 };
@@ -84,5 +85,9 @@ struct gemma4_session {
     atomic_int interrupt; /* set by gemma4_session_interrupt, cleared when a call starts */
     g4_error err;
 };
+
+/* The model file's fingerprint (g4_gguf_fingerprint), computed on first use: it reads a sample of
+ * every tensor, which costs page faults on a cold file that a load should not pay for it. */
+const uint8_t *g4_model_fingerprint(gemma4_model *m);
 
 #endif

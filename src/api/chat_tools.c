@@ -51,7 +51,7 @@ static const char *index_piece(void *user, int32_t id, size_t *len) {
 
 static gemma4_status tools_index(gemma4_model *m, const g4_tc_vocab_index **out, g4_error *err) {
     gemma4_status st = GEMMA4_OK;
-    pthread_mutex_lock(&m->tools_lock);
+    pthread_mutex_lock(&m->lock);
     if (!m->tools_index) {
         double t0 = g4_now_seconds();
         int32_t n_eog = g4_vocab_n_eog(m->vocab);
@@ -70,7 +70,7 @@ static gemma4_status tools_index(gemma4_model *m, const g4_tc_vocab_index **out,
         }
     }
     *out = m->tools_index;
-    pthread_mutex_unlock(&m->tools_lock);
+    pthread_mutex_unlock(&m->lock);
     return st;
 }
 

@@ -28,7 +28,7 @@ static void model_free(gemma4_model *m) {
     g4_model_free(m->model);
     g4_gguf_close(m->gguf);
     g4_tc_vocab_index_free(m->tools_index);
-    pthread_mutex_destroy(&m->tools_lock);
+    pthread_mutex_destroy(&m->lock);
     free(m);
 }
 
@@ -55,7 +55,7 @@ static gemma4_status pick_kernels(const char *requested, const g4_kernels **out,
 static gemma4_status load(const char *path, const gemma4_model_params *p, gemma4_model **out, g4_error *err) {
     gemma4_model *m = calloc(1, sizeof *m);
     if (!m) return g4_fail(err, GEMMA4_ERR_NOMEM, "out of memory loading '%s'", path);
-    pthread_mutex_init(&m->tools_lock, NULL);
+    pthread_mutex_init(&m->lock, NULL);
     m->log = (g4_logger){p->log_fn, p->log_user, p->log_level};
 
     gemma4_status st = pick_kernels(p->kernels, &m->kernels, err);
@@ -65,7 +65,6 @@ static gemma4_status load(const char *path, const gemma4_model_params *p, gemma4
     if (st == GEMMA4_OK && g4_vocab_n_tokens(m->vocab) != (int32_t)m->model->hp.n_vocab)
         st = g4_fail(err, GEMMA4_ERR_FORMAT, "the vocabulary has %d tokens but token_embd.weight has %u rows",
                      (int)g4_vocab_n_tokens(m->vocab), m->model->hp.n_vocab);
-    if (st == GEMMA4_OK) g4_gguf_fingerprint(m->gguf, m->fingerprint);
     if (st != GEMMA4_OK) {
         g4_error_prefix(err, "%s: ", path);
         model_free(m);
@@ -87,6 +86,14 @@ GEMMA4_API gemma4_status gemma4_model_load(const char *path, const gemma4_model_
     else if (g4_params_read(&p, sizeof p, params, "gemma4_model_params", &err) == GEMMA4_OK)
         load(path, &p, out, &err);
     return report(&err, errbuf, errbuf_size);
+}
+
+const uint8_t *g4_model_fingerprint(gemma4_model *m) {
+    pthread_mutex_lock(&m->lock);
+    if (!m->have_fingerprint) g4_gguf_fingerprint(m->gguf, m->fingerprint);
+    m->have_fingerprint = true;
+    pthread_mutex_unlock(&m->lock);
+    return m->fingerprint;
 }
 
 GEMMA4_API gemma4_model_params gemma4_model_default_params(void) { return default_params(); }

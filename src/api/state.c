@@ -65,7 +65,7 @@ static gemma4_status write_state(gemma4_session *s, file_io *io, g4_error *err) 
     const g4_history *h = &s->history;
     gemma4_status st = io_write(io, STATE_MAGIC, 8, err);
     if (st == GEMMA4_OK) st = put_u32(io, STATE_VERSION, err);
-    if (st == GEMMA4_OK) st = io_write(io, s->model->fingerprint, sizeof s->model->fingerprint, err);
+    if (st == GEMMA4_OK) st = io_write(io, g4_model_fingerprint(s->model), G4_GGUF_FINGERPRINT_BYTES, err);
     if (st == GEMMA4_OK) st = put_u32(io, (uint32_t)s->kv_type, err);
     if (st == GEMMA4_OK) st = put_i32(io, s->n_vocab, err);
     if (st == GEMMA4_OK) st = put_i32(io, h->n_pos, err);
@@ -152,7 +152,7 @@ static gemma4_status read_state(gemma4_session *s, file_io *io, g4_error *err) {
         return g4_fail(err, GEMMA4_ERR_UNSUPPORTED, "%s: state format version %u; this library reads version %u",
                        io->path, version, STATE_VERSION);
     if (st == GEMMA4_OK) st = io_read(io, fingerprint, sizeof fingerprint, err);
-    if (st == GEMMA4_OK && memcmp(fingerprint, s->model->fingerprint, sizeof fingerprint))
+    if (st == GEMMA4_OK && memcmp(fingerprint, g4_model_fingerprint(s->model), sizeof fingerprint))
         return g4_fail(err, GEMMA4_ERR_INVALID_ARG,
                        "%s: the state was saved with another model file (its fingerprint differs from this model's)",
                        io->path);

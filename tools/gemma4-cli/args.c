@@ -168,7 +168,19 @@ const char *const cli_session_flags_help = "  -c, --ctx N          context lengt
                                            "  --repeat-last-n N    tokens the penalties look back over (default 64)\n"
                                            "  --seed S             sampling seed (default 0)\n";
 
-int cli_parse_session_flag(cli_args *a, gemma4_session_params *sp) {
+cli_session_opts cli_session_opts_default(void) {
+    cli_session_opts o = {gemma4_session_default_params(), gemma4_sampling_default_params()};
+    return o;
+}
+
+const gemma4_session_params *cli_session_params(cli_session_opts *o) {
+    o->params.sampling = &o->sampling;
+    return &o->params;
+}
+
+int cli_parse_session_flag(cli_args *a, cli_session_opts *o) {
+    gemma4_session_params *sp = &o->params;
+    gemma4_sampling *smp = &o->sampling;
     long l;
     double d;
     if (cli_args_is(a, "-c", "--ctx")) {
@@ -184,31 +196,31 @@ int cli_parse_session_flag(cli_args *a, gemma4_session_params *sp) {
         if (!cli_args_kv_type(a, &sp->kv_type)) return -1;
     } else if (cli_args_is(a, NULL, "--temp")) {
         if (!cli_args_float(a, 0, 100, &d)) return -1;
-        sp->sampling.temperature = (float)d;
+        smp->temperature = (float)d;
     } else if (cli_args_is(a, NULL, "--top-k")) {
         if (!cli_args_int(a, 0, INT32_MAX, &l)) return -1;
-        sp->sampling.top_k = (int32_t)l;
+        smp->top_k = (int32_t)l;
     } else if (cli_args_is(a, NULL, "--top-p")) {
         if (!cli_args_float(a, 0, 1, &d)) return -1;
-        sp->sampling.top_p = (float)d;
+        smp->top_p = (float)d;
     } else if (cli_args_is(a, NULL, "--min-p")) {
         if (!cli_args_float(a, 0, 1, &d)) return -1;
-        sp->sampling.min_p = (float)d;
+        smp->min_p = (float)d;
     } else if (cli_args_is(a, NULL, "--repeat-penalty")) {
         if (!cli_args_float(a, 0.01, 100, &d)) return -1;
-        sp->sampling.repeat_penalty = (float)d;
+        smp->repeat_penalty = (float)d;
     } else if (cli_args_is(a, NULL, "--frequency-penalty")) {
         if (!cli_args_float(a, -100, 100, &d)) return -1;
-        sp->sampling.frequency_penalty = (float)d;
+        smp->frequency_penalty = (float)d;
     } else if (cli_args_is(a, NULL, "--presence-penalty")) {
         if (!cli_args_float(a, -100, 100, &d)) return -1;
-        sp->sampling.presence_penalty = (float)d;
+        smp->presence_penalty = (float)d;
     } else if (cli_args_is(a, NULL, "--repeat-last-n")) {
         if (!cli_args_int(a, 0, 32767, &l)) return -1;
-        sp->sampling.penalty_last_n = (int32_t)l;
+        smp->penalty_last_n = (int32_t)l;
     } else if (cli_args_is(a, NULL, "--seed")) {
         const char *v = cli_args_value(a);
-        if (!v || !cli_parse_u64(a->cmd, "--seed", v, &sp->sampling.seed)) return -1;
+        if (!v || !cli_parse_u64(a->cmd, "--seed", v, &smp->seed)) return -1;
     } else {
         return 0;
     }

@@ -70,9 +70,19 @@ bool cli_parse_u64(const char *cmd, const char *flag, const char *text, uint64_t
 /* "2,17,99" to a malloc'd id array. */
 bool cli_parse_token_list(const char *cmd, const char *text, int32_t **ids, size_t *n);
 
+/* A session's settings as the command line gives them: the session params and the sampling they
+ * point to (cli_session_params ties the two together before use). */
+typedef struct cli_session_opts {
+    gemma4_session_params params;
+    gemma4_sampling sampling;
+} cli_session_opts;
+
+cli_session_opts cli_session_opts_default(void);
+const gemma4_session_params *cli_session_params(cli_session_opts *o);
+
 /* Sampling and session flags common to run and chat. Returns 1 if the current option was one of them
  * (consumed, with its value), 0 if not, -1 on a bad or missing value (message printed). */
-int cli_parse_session_flag(cli_args *a, gemma4_session_params *sp);
+int cli_parse_session_flag(cli_args *a, cli_session_opts *o);
 /* The help text for those flags. */
 extern const char *const cli_session_flags_help;
 

@@ -17,4 +17,9 @@ double cli_now_seconds(void);
 struct gemma4_generate_stats;
 void cli_print_stats(double load_seconds, const struct gemma4_generate_stats *stats);
 
+/* Ctrl-C interrupts what the session is doing (gemma4_session_interrupt, which is safe in a signal
+ * handler); NULL puts the default action back. */
+struct gemma4_session;
+void cli_interrupt_on_sigint(struct gemma4_session *s);
+
 #endif

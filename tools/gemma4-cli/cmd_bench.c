@@ -168,9 +168,8 @@ static bool run_test(gemma4_model *m, const bench_args *a, int threads, long n_p
     sp.n_batch = n_prompt > 0 ? (int32_t)n_prompt : 1;
     sp.kv_type = a->kv_type;
     gemma4_session *s = NULL;
-    if (gemma4_session_new(m, &sp, &s) != GEMMA4_OK) {
-        char err[512];
-        gemma4_model_errmsg(m, err, sizeof err);
+    char err[512];
+    if (gemma4_session_new(m, &sp, &s, err, sizeof err) != GEMMA4_OK) {
         fprintf(stderr, "gemma4-cli bench: %s\n", err);
         return false;
     }

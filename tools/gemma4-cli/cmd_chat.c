@@ -3,7 +3,6 @@
  * turns (gemma4_chat only evaluates what is new). Ctrl-C stops the answer being written, not the
  * program; /reset starts over, /exit (or Ctrl-D) quits.
  */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,19 +11,12 @@
 #include "cli.h"
 #include "files.h"
 
-static volatile sig_atomic_t g_interrupted;
-
-static void on_sigint(int sig) {
-    (void)sig;
-    g_interrupted = 1;
-}
-
 static bool print_piece(void *user, int32_t token, const char *piece, size_t len) {
     (void)user;
     (void)token;
     fwrite(piece, 1, len, stdout);
     fflush(stdout);
-    return !g_interrupted;
+    return true;
 }
 
 typedef struct history {
@@ -42,7 +34,7 @@ static bool history_push(history *h, const char *role, const char *content) {
     }
     char *copy = strdup(content);
     if (!copy) return false;
-    h->msgs[h->n++] = (gemma4_chat_message){role, copy};
+    h->msgs[h->n++] = (gemma4_chat_message){.role = role, .content = copy};
     return true;
 }
 
@@ -86,13 +78,13 @@ int cli_chat(int argc, char **argv) {
     const char *model_path = NULL, *system = NULL, *system_file = NULL;
     bool think = false, show_thinking = false;
     long n_predict = 0;
-    gemma4_session_params sp = gemma4_session_default_params();
+    cli_session_opts so = cli_session_opts_default();
     cli_args a = cli_args_start("chat", argc, argv);
     const char *arg;
     cli_arg_kind kind;
     while ((kind = cli_args_next(&a, &arg)) != CLI_ARG_END) {
         if (kind == CLI_ARG_POSITIONAL) return cli_args_reject(&a);
-        int took = cli_parse_session_flag(&a, &sp);
+        int took = cli_parse_session_flag(&a, &so);
         if (took < 0) return 2;
         if (took > 0) continue;
         if (cli_args_is(&a, "-h", "--help")) {
@@ -128,19 +120,15 @@ int cli_chat(int argc, char **argv) {
         return 1;
     }
     gemma4_session *s = NULL;
-    if (gemma4_session_new(m, &sp, &s) != GEMMA4_OK) {
-        char err[512];
-        gemma4_model_errmsg(m, err, sizeof err);
+    char err[512];
+    if (gemma4_session_new(m, cli_session_params(&so), &s, err, sizeof err) != GEMMA4_OK) {
         fprintf(stderr, "gemma4-cli chat: %s\n", err);
         gemma4_model_free(m);
         free(system_text);
         return 1;
     }
 
-    struct sigaction sa = {0};
-    sa.sa_handler = on_sigint;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
+    cli_interrupt_on_sigint(s);
 
     history h = {0};
     if (system) history_push(&h, "system", system);
@@ -151,7 +139,6 @@ int cli_chat(int argc, char **argv) {
     for (;;) {
         fprintf(stdout, "\n> ");
         fflush(stdout);
-        g_interrupted = 0;
         char *line = read_line(stdin);
         if (!line) break;
         if (!strcmp(line, "/exit") || !strcmp(line, "/quit")) {
@@ -175,24 +162,34 @@ int cli_chat(int argc, char **argv) {
             ret = 1;
             break;
         }
-        gemma4_chat_params cp = {.enable_thinking = think,
-                                 .show_thinking = show_thinking,
-                                 .generate = {.max_tokens = (int32_t)n_predict, .on_token = print_piece}};
+        gemma4_generate_params gp = gemma4_generate_default_params();
+        gp.max_tokens = (int32_t)n_predict;
+        gp.on_token = print_piece;
+        gemma4_chat_params cp = gemma4_chat_default_params();
+        cp.enable_thinking = think;
+        cp.show_thinking = show_thinking;
+        cp.generate = &gp;
         char *reply = NULL;
-        gemma4_generate_stats st = {0};
+        gemma4_generate_stats st = GEMMA4_GENERATE_STATS_INIT;
         gemma4_status status = gemma4_chat(s, h.msgs, h.n, &cp, &reply, NULL, &st);
         printf("\n");
+        if (status == GEMMA4_ERR_INTERRUPTED) {
+            fprintf(stderr, "(stopped before the answer began)\n");
+            history_clear(&h, h.n - 1);
+            continue;
+        }
         if (status != GEMMA4_OK) {
             fprintf(stderr, "gemma4-cli chat: %s\n", gemma4_session_errmsg(s));
             history_clear(&h, h.n - 1); /* the turn did not happen */
             if (status == GEMMA4_ERR_CONTEXT_FULL) fprintf(stderr, "(use /reset to start over)\n");
             continue;
         }
-        if (g_interrupted) fprintf(stderr, "(stopped)\n");
-        if (st.stop_reason == 3) fprintf(stderr, "(the context is full: /reset to start over)\n");
+        if (st.stop_reason == GEMMA4_STOP_INTERRUPTED) fprintf(stderr, "(stopped)\n");
+        if (st.stop_reason == GEMMA4_STOP_CONTEXT_FULL) fprintf(stderr, "(the context is full: /reset to start over)\n");
         history_push(&h, "assistant", reply ? reply : "");
         gemma4_free(reply);
     }
+    cli_interrupt_on_sigint(NULL);
     history_clear(&h, 0);
     free(h.msgs);
     free(system_text);

@@ -58,7 +58,8 @@ void cli_print_stats(double load_seconds, const gemma4_generate_stats *st) {
             load_seconds, st->n_prompt, st->prompt_seconds,
             st->prompt_seconds > 0 ? st->n_prompt / st->prompt_seconds : 0.0, st->n_generated, st->generate_seconds,
             st->generate_seconds > 0 ? st->n_generated / st->generate_seconds : 0.0);
-    if (st->stop_reason == 3) fprintf(stderr, "stopped: the context is full (raise it with -c)\n");
+    if (st->stop_reason == GEMMA4_STOP_CONTEXT_FULL) fprintf(stderr, "stopped: the context is full (raise it with -c)\n");
+    if (st->stop_reason == GEMMA4_STOP_INTERRUPTED) fprintf(stderr, "stopped: interrupted\n");
 }
 
 typedef struct tools_opts {
@@ -72,7 +73,7 @@ typedef struct run_args {
     bool think, show_thinking, raw, special, stats;
     long n_predict;
     tools_opts to;
-    gemma4_session_params sp;
+    cli_session_opts so;
     char *prompt_text, *system_text; /* read from -f / --system-file */
     char *tools;                     /* the --tools file's text */
     char *conversation;              /* with tools: the messages as OpenAI JSON */
@@ -100,7 +101,7 @@ static int parse_run_args(int argc, char **argv, run_args *r) {
             positional = arg;
             continue;
         }
-        int took = cli_parse_session_flag(&a, &r->sp);
+        int took = cli_parse_session_flag(&a, &r->so);
         if (took < 0) return 2;
         if (took > 0) continue;
         if (cli_args_is(&a, "-h", "--help")) {
@@ -230,19 +231,21 @@ static void print_calls(const char *message_json) {
  * exit status. */
 static int run_with_tools(gemma4_session *s, const run_args *r, double load_seconds) {
     const tools_opts *to = &r->to;
+    gemma4_generate_params gp = gemma4_generate_default_params();
     gemma4_chat_tools_params p = gemma4_chat_tools_default_params();
+    p.generate = &gp;
     p.enable_thinking = r->think;
     p.show_thinking = r->show_thinking;
     p.tools_strict = to->strict;
     p.one_call = to->one_call;
-    p.generate.max_tokens = (int32_t)r->n_predict;
-    if (!to->json) p.generate.on_token = print_piece;
+    gp.max_tokens = (int32_t)r->n_predict;
+    if (!to->json) gp.on_token = print_piece;
     if (to->choice && strcmp(to->choice, "auto")) {
         p.tool_choice = GEMMA4_TOOL_CHOICE_REQUIRED;
         if (strcmp(to->choice, "required")) p.tool_name = to->choice;
     }
     char *message = NULL, *violations = NULL, *raw = NULL;
-    gemma4_generate_stats st = {0};
+    gemma4_generate_stats st = GEMMA4_GENERATE_STATS_INIT;
     gemma4_status status = gemma4_chat_tools(s, r->conversation, r->tools, &p, &message, &violations, &raw, &st);
     if (message) {
         if (to->json) {
@@ -276,7 +279,7 @@ static int run_with_tools(gemma4_session *s, const run_args *r, double load_seco
 }
 
 int cli_run(int argc, char **argv) {
-    run_args r = {.stats = true, .sp = gemma4_session_default_params()};
+    run_args r = {.stats = true, .so = cli_session_opts_default()};
     int rc = parse_run_args(argc, argv, &r);
     if (rc < 0) rc = check_run_inputs(&r);
     if (rc >= 0) {
@@ -291,9 +294,8 @@ int cli_run(int argc, char **argv) {
     }
     double load_seconds = cli_now_seconds() - t0;
     gemma4_session *s = NULL;
-    if (gemma4_session_new(m, &r.sp, &s) != GEMMA4_OK) {
-        char err[512];
-        gemma4_model_errmsg(m, err, sizeof err);
+    char err[512];
+    if (gemma4_session_new(m, cli_session_params(&r.so), &s, err, sizeof err) != GEMMA4_OK) {
         fprintf(stderr, "gemma4-cli run: %s\n", err);
         gemma4_model_free(m);
         run_args_free(&r);
@@ -302,43 +304,48 @@ int cli_run(int argc, char **argv) {
 
     if (r.stats)
         fprintf(stderr, "context: %d tokens, KV cache %.1f MiB, %d threads\n", (int)gemma4_session_n_ctx(s),
-                (double)gemma4_session_kv_bytes(s) / (1024.0 * 1024.0), (int)r.sp.n_threads);
+                (double)gemma4_session_kv_bytes(s) / (1024.0 * 1024.0), (int)r.so.params.n_threads);
+    cli_interrupt_on_sigint(s);
 
     if (with_tools(&r)) {
         rc = run_with_tools(s, &r, load_seconds);
+        cli_interrupt_on_sigint(NULL);
         gemma4_session_free(s);
         gemma4_model_free(m);
         run_args_free(&r);
         return rc;
     }
-    gemma4_generate_stats st = {0};
-    gemma4_generate_params gp = {
-        .max_tokens = (int32_t)r.n_predict, .render_special = r.special, .on_token = print_piece};
+    gemma4_generate_stats st = GEMMA4_GENERATE_STATS_INIT;
+    gemma4_generate_params gp = gemma4_generate_default_params();
+    gp.max_tokens = (int32_t)r.n_predict;
+    gp.render_special = r.special;
+    gp.on_token = print_piece;
     gemma4_status status;
     if (r.raw) {
         int32_t *ids = NULL;
         size_t n = 0;
-        status = gemma4_tokenize(m, r.prompt, strlen(r.prompt), true, true, &ids, &n);
+        status = gemma4_tokenize(m, r.prompt, strlen(r.prompt), true, true, &ids, &n, err, sizeof err);
         if (status == GEMMA4_OK) status = gemma4_generate(s, ids, n, &gp, &st);
+        else fprintf(stderr, "gemma4-cli run: %s\n", err);
         gemma4_free(ids);
     } else {
         gemma4_chat_message msgs[2];
         size_t n_msgs = 0;
-        if (r.system) msgs[n_msgs++] = (gemma4_chat_message){"system", r.system};
-        msgs[n_msgs++] = (gemma4_chat_message){"user", r.prompt};
-        gemma4_chat_params cp = {.enable_thinking = r.think, .show_thinking = r.show_thinking, .generate = gp};
+        if (r.system) msgs[n_msgs++] = (gemma4_chat_message){.role = "system", .content = r.system};
+        msgs[n_msgs++] = (gemma4_chat_message){.role = "user", .content = r.prompt};
+        gemma4_chat_params cp = gemma4_chat_default_params();
+        cp.enable_thinking = r.think;
+        cp.show_thinking = r.show_thinking;
+        cp.generate = &gp;
         status = gemma4_chat(s, msgs, n_msgs, &cp, NULL, NULL, &st);
     }
+    cli_interrupt_on_sigint(NULL);
     int ret = 0;
     if (status != GEMMA4_OK) {
-        char err[512];
-        const char *msg = gemma4_session_errmsg(s);
-        if (!msg || !*msg) {
-            gemma4_model_errmsg(m, err, sizeof err);
-            msg = err;
-        }
-        fprintf(stderr, "\ngemma4-cli run: %s\n", msg);
-        ret = 1;
+        /* a tokenizer failure was reported above; everything else is on the session */
+        if (!r.raw || st.n_prompt > 0 || status != GEMMA4_ERR_INVALID_ARG || *gemma4_session_errmsg(s))
+            fprintf(stderr, "\ngemma4-cli run: %s\n", gemma4_session_errmsg(s));
+        ret = status == GEMMA4_ERR_INTERRUPTED ? 130 : 1;
     } else {
         if (r.stats)
             cli_print_stats(load_seconds, &st);

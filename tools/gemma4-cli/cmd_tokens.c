@@ -107,10 +107,9 @@ int cli_tokenize(int argc, char **argv) {
     }
     int32_t *ids = NULL;
     size_t n = 0;
-    gemma4_status st = gemma4_tokenize(m, text, len, false, !no_special, &ids, &n);
+    char err[512];
+    gemma4_status st = gemma4_tokenize(m, text, len, false, !no_special, &ids, &n, err, sizeof err);
     if (st != GEMMA4_OK) {
-        char err[512];
-        gemma4_model_errmsg(m, err, sizeof err);
         fprintf(stderr, "gemma4-cli tokenize: %s\n", err);
     } else {
         print_ids(ids, n);
@@ -125,11 +124,12 @@ int cli_tokenize(int argc, char **argv) {
 static gemma4_session *open_session(const char *cmd, gemma4_model *m, size_t n_tokens, int32_t n_ctx, bool greedy) {
     gemma4_session_params sp = gemma4_session_default_params();
     sp.n_ctx = n_ctx > 0 ? n_ctx : (int32_t)(n_tokens + 64 > 256 ? n_tokens + 64 : 256);
-    if (greedy) sp.sampling.temperature = 0.0f;
+    gemma4_sampling greedy_sampling = gemma4_sampling_default_params();
+    greedy_sampling.temperature = 0.0f;
+    if (greedy) sp.sampling = &greedy_sampling;
     gemma4_session *s = NULL;
-    if (gemma4_session_new(m, &sp, &s) != GEMMA4_OK) {
-        char err[512];
-        gemma4_model_errmsg(m, err, sizeof err);
+    char err[512];
+    if (gemma4_session_new(m, &sp, &s, err, sizeof err) != GEMMA4_OK) {
         fprintf(stderr, "gemma4-cli %s: %s\n", cmd, err);
         return NULL;
     }
@@ -205,7 +205,10 @@ int cli_greedy(int argc, char **argv) {
     if (!s || !out.ids) {
         ret = 1;
     } else {
-        gemma4_generate_params gp = {.max_tokens = (int32_t)a.n_predict, .on_token = collect_token, .user = &out};
+        gemma4_generate_params gp = gemma4_generate_default_params();
+        gp.max_tokens = (int32_t)a.n_predict;
+        gp.on_token = collect_token;
+        gp.user = &out;
         if (gemma4_generate(s, ids, n, &gp, NULL) != GEMMA4_OK) {
             fprintf(stderr, "gemma4-cli greedy: %s\n", gemma4_session_errmsg(s));
             ret = 1;

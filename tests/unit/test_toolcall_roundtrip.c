@@ -102,11 +102,12 @@ static char *nth_call(const char *text, int k) {
     }
 }
 
-static void test_golden_tool_calls_parse_back(void **state) {
-    (void)state;
-    cJSON *doc = load_golden();
+/* Calls f for every tool call of every rendered case in doc (golden.json's tree): the case's name,
+ * the call's "function" object and the "<|tool_call>...<tool_call|>" text the template made of it. */
+typedef void (*golden_call_fn)(const char *name, const cJSON *fn, const char *span, void *user);
+
+static void for_each_golden_call(const cJSON *doc, golden_call_fn f, void *user) {
     const cJSON *c;
-    int checked = 0, non_finite = 0;
     cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(doc, "cases")) {
         const cJSON *expected = cJSON_GetObjectItemCaseSensitive(c, "expected");
         if (!cJSON_IsString(expected)) continue;
@@ -116,50 +117,82 @@ static void test_golden_tool_calls_parse_back(void **state) {
         cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(c, "messages")) {
             const cJSON *call;
             cJSON_ArrayForEach(call, cJSON_GetObjectItemCaseSensitive(m, "tool_calls")) {
-                const cJSON *fn = cJSON_GetObjectItemCaseSensitive(call, "function");
-                const cJSON *args = cJSON_GetObjectItemCaseSensitive(fn, "arguments");
-                cJSON *decoded = cJSON_IsString(args) ? cJSON_Parse(args->valuestring) : NULL;
-                const cJSON *want = decoded ? decoded : args;
                 char *span = nth_call(expected->valuestring, k++);
                 if (!span) fail_msg("%s: tool call %d is not in the rendered text", name, k - 1);
-                cJSON *msg = NULL;
-                g4_error err = {0};
-                gemma4_status st = g4_tc_parse(span, strlen(span), 0, &msg, &err);
-                if (has_sentinel(want)) {
-                    /* Python prints inf/nan, which neither JSON nor the tool-call syntax has */
-                    if (st != GEMMA4_ERR_FORMAT || !strstr(err.msg, "bare word starting with 'i'"))
-                        fail_msg("%s: %s should not parse (%s)", name, span, err.msg);
-                    non_finite++;
-                } else {
-                    if (st != GEMMA4_OK) fail_msg("%s: %s: %s", name, span, err.msg);
-                    const cJSON *got_fn = cJSON_GetObjectItemCaseSensitive(
-                        cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(msg, "tool_calls"), 0), "function");
-                    assert_string_equal(cJSON_GetObjectItemCaseSensitive(got_fn, "name")->valuestring,
-                                        cJSON_GetObjectItemCaseSensitive(fn, "name")->valuestring);
-                    cJSON *got = cJSON_Parse(cJSON_GetObjectItemCaseSensitive(got_fn, "arguments")->valuestring);
-                    assert_non_null(got);
-                    /* arguments the template pasted verbatim (a string that is not a JSON object) only need to parse */
-                    if (cJSON_IsObject(want) && !same(got, want)) {
-                        char *a = cJSON_PrintUnformatted(got), *b = cJSON_PrintUnformatted(want);
-                        fail_msg("%s: %s\n  parsed   %s\n  rendered %s", name, span, a, b);
-                    }
-                    cJSON_Delete(got);
-                    checked++;
-                }
-                cJSON_Delete(msg);
-                cJSON_Delete(decoded);
+                f(name, cJSON_GetObjectItemCaseSensitive(call, "function"), span, user);
                 free(span);
             }
         }
     }
-    cJSON_Delete(doc);
-    assert_true(checked >= 15);
-    assert_int_equal(non_finite, 1);
 }
 
-/* Every tool call in golden.json, written by the Gemma value writer from the same arguments (read as
- * the template reads them), is exactly the text the Jinja template rendered: constrained decoding
- * forces values through this writer, so it must never spell a value differently. */
+typedef struct parse_back_counts {
+    int checked, non_finite;
+} parse_back_counts;
+
+static void parse_back(const char *name, const cJSON *fn, const char *span, void *user) {
+    parse_back_counts *counts = user;
+    const cJSON *args = cJSON_GetObjectItemCaseSensitive(fn, "arguments");
+    cJSON *decoded = cJSON_IsString(args) ? cJSON_Parse(args->valuestring) : NULL;
+    const cJSON *want = decoded ? decoded : args;
+    cJSON *msg = NULL;
+    g4_error err = {0};
+    gemma4_status st = g4_tc_parse(span, strlen(span), 0, &msg, &err);
+    if (has_sentinel(want)) {
+        /* Python prints inf/nan, which neither JSON nor the tool-call syntax has */
+        if (st != GEMMA4_ERR_FORMAT || !strstr(err.msg, "bare word starting with 'i'"))
+            fail_msg("%s: %s should not parse (%s)", name, span, err.msg);
+        counts->non_finite++;
+    } else {
+        if (st != GEMMA4_OK) fail_msg("%s: %s: %s", name, span, err.msg);
+        const cJSON *got_fn = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(msg, "tool_calls"), 0), "function");
+        assert_string_equal(cJSON_GetObjectItemCaseSensitive(got_fn, "name")->valuestring,
+                            cJSON_GetObjectItemCaseSensitive(fn, "name")->valuestring);
+        cJSON *got = cJSON_Parse(cJSON_GetObjectItemCaseSensitive(got_fn, "arguments")->valuestring);
+        assert_non_null(got);
+        /* arguments the template pasted verbatim (a string that is not a JSON object) only need to parse */
+        if (cJSON_IsObject(want) && !same(got, want)) {
+            char *a = cJSON_PrintUnformatted(got), *b = cJSON_PrintUnformatted(want);
+            fail_msg("%s: %s\n  parsed   %s\n  rendered %s", name, span, a, b);
+        }
+        cJSON_Delete(got);
+        counts->checked++;
+    }
+    cJSON_Delete(msg);
+    cJSON_Delete(decoded);
+}
+
+static void test_golden_tool_calls_parse_back(void **state) {
+    (void)state;
+    cJSON *doc = load_golden();
+    parse_back_counts counts = {0};
+    for_each_golden_call(doc, parse_back, &counts);
+    cJSON_Delete(doc);
+    assert_true(counts.checked >= 15);
+    assert_int_equal(counts.non_finite, 1);
+}
+
+/* The call as the Gemma value writer writes it from the arguments read the way the template reads
+ * them (g4_chat_json_parse keeps number literals) is the template's text to the byte. */
+static void write_back(const char *name, const cJSON *fn, const char *span, void *user) {
+    const cJSON *args = cJSON_GetObjectItemCaseSensitive(fn, "arguments");
+    g4_error err = {0};
+    cJSON *decoded =
+        cJSON_IsString(args) ? g4_chat_json_parse(args->valuestring, strlen(args->valuestring), "args", &err) : NULL;
+    char *mine =
+        g4_gemma_format_call(cJSON_GetObjectItemCaseSensitive(fn, "name")->valuestring, decoded ? decoded : args);
+    if (mine) { /* NULL: arguments that are no JSON object, which the template pastes verbatim */
+        if (strcmp(mine, span)) fail_msg("%s:\n  template %s\n  writer   %s", name, span, mine);
+        (*(int *)user)++;
+    }
+    free(mine);
+    cJSON_Delete(decoded);
+}
+
+/* Every tool call in golden.json comes out of the Gemma value writer exactly as the Jinja template
+ * rendered it: constrained decoding forces values through this writer, so it must never spell a
+ * value differently. */
 static void test_writer_matches_golden_calls(void **state) {
     (void)state;
     char path[1024];
@@ -167,39 +200,11 @@ static void test_writer_matches_golden_calls(void **state) {
     char *text = g4t_read_file(g4t_data_path(path, sizeof path, "chat/golden.json"), &n);
     if (!text) fail_msg("cannot read %s", path);
     g4_error err = {0};
-    cJSON *doc = g4_chat_json_parse(text, n, "golden.json", &err);
+    cJSON *doc = g4_chat_json_parse(text, n, "golden.json", &err); /* the template's reading: literals kept */
     free(text);
     if (!doc) fail_msg("golden.json: %s", err.msg);
     int compared = 0;
-    const cJSON *c;
-    cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(doc, "cases")) {
-        const cJSON *expected = cJSON_GetObjectItemCaseSensitive(c, "expected");
-        if (!cJSON_IsString(expected)) continue;
-        const char *name = cJSON_GetObjectItemCaseSensitive(c, "name")->valuestring;
-        int k = 0;
-        const cJSON *m;
-        cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(c, "messages")) {
-            const cJSON *call;
-            cJSON_ArrayForEach(call, cJSON_GetObjectItemCaseSensitive(m, "tool_calls")) {
-                const cJSON *fn = cJSON_GetObjectItemCaseSensitive(call, "function");
-                const cJSON *args = cJSON_GetObjectItemCaseSensitive(fn, "arguments");
-                cJSON *decoded = cJSON_IsString(args)
-                                     ? g4_chat_json_parse(args->valuestring, strlen(args->valuestring), "args", &err)
-                                     : NULL;
-                char *span = nth_call(expected->valuestring, k++);
-                if (!span) fail_msg("%s: tool call %d is not in the rendered text", name, k - 1);
-                char *mine = g4_gemma_format_call(cJSON_GetObjectItemCaseSensitive(fn, "name")->valuestring,
-                                                  decoded ? decoded : args);
-                if (mine) { /* NULL: arguments the template pasted verbatim */
-                    if (strcmp(mine, span)) fail_msg("%s:\n  template %s\n  writer   %s", name, span, mine);
-                    compared++;
-                }
-                free(mine);
-                free(span);
-                cJSON_Delete(decoded);
-            }
-        }
-    }
+    for_each_golden_call(doc, write_back, &compared);
     cJSON_Delete(doc);
     assert_true(compared >= 15);
 }

@@ -15,6 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "core/error.h"
+#include "core/utf8.h"
 #include "gemma4.h"
 #include "gguf/gguf.h"
 #include "model/hparams.h"
@@ -72,29 +73,6 @@ static cJSON *json_real(double v, bool single) {
     return cJSON_CreateRaw(buf);
 }
 
-/* The length of the valid UTF-8 sequence at p (at most n bytes), or 0 if it is not one. */
-static size_t utf8_sequence(const unsigned char *p, size_t n) {
-    size_t len;
-    uint32_t cp;
-    if (p[0] < 0x80) return p[0] ? 1 : 0;
-    if ((p[0] & 0xE0) == 0xC0)
-        len = 2, cp = p[0] & 0x1F;
-    else if ((p[0] & 0xF0) == 0xE0)
-        len = 3, cp = p[0] & 0x0F;
-    else if ((p[0] & 0xF8) == 0xF0)
-        len = 4, cp = p[0] & 0x07;
-    else
-        return 0;
-    if (len > n) return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    static const uint32_t min_cp[5] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < min_cp[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-    return len;
-}
-
 /* GGUF strings are bytes; JSON text must be UTF-8 without NULs: anything else becomes U+FFFD. */
 static cJSON *json_string(const char *s, uint64_t len) {
     if (len > (SIZE_MAX - 1) / 3) return NULL;
@@ -102,7 +80,7 @@ static cJSON *json_string(const char *s, uint64_t len) {
     if (!out) return NULL;
     const unsigned char *p = (const unsigned char *)s;
     for (size_t i = 0; i < len;) {
-        size_t n = utf8_sequence(p + i, (size_t)len - i);
+        size_t n = p[i] ? g4_utf8_decode(p + i, (size_t)len - i, NULL) : 0;
         if (n) {
             memcpy(o, p + i, n);
             o += n;

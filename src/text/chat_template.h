@@ -9,6 +9,10 @@
  * "function", a message without role, ...) fail with GEMMA4_ERR_INVALID_ARG. Known approximations,
  * all outside what real conversations contain: upper/lower-casing and repr's "printable" test are
  * exact for ASCII only.
+ *
+ * The renderer is chat_template.c; the Python rules it prints by are py_value.h, the Gemma value
+ * syntax of tool calls and responses is gemma_value.h, and the JSON reader for the text entry
+ * point is chat_json.h (included here: trees from it render exactly as the template would).
  */
 #ifndef G4_TEXT_CHAT_TEMPLATE_H
 #define G4_TEXT_CHAT_TEMPLATE_H
@@ -17,6 +21,7 @@
 #include <stddef.h>
 
 #include "core/error.h"
+#include "text/chat_json.h"
 
 /* Rendering flags (the public GEMMA4_CHAT_* flags have the same values). */
 enum {
@@ -48,13 +53,5 @@ gemma4_status g4_chat_render(const cJSON *messages, const cJSON *tools, unsigned
 /* The same from JSON text (tools_json NULL or "" for none). */
 gemma4_status g4_chat_render_json(const char *messages_json, const char *tools_json, unsigned flags, char **out,
                                   size_t *out_len, g4_error *err);
-
-/*
- * Parses JSON text the way Python's json.loads does for the template: numbers are kept as their
- * literal text (cJSON_Raw items, so 2.0 stays a float and big integers stay exact), NaN/Infinity
- * are accepted, a repeated key keeps its first place and its last value, strings must be valid
- * UTF-8 without \u0000. `what` names the text in error messages ("messages"). NULL on failure.
- */
-cJSON *g4_chat_json_parse(const char *text, size_t len, const char *what, g4_error *err);
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/utf8.h"
 #include "text/vocab_internal.h"
 
 const char *g4_token_piece(const g4_vocab *v, int32_t id, bool special, size_t *len) {
@@ -126,19 +127,6 @@ gemma4_status g4_detokenize_alloc(const g4_vocab *v, const int32_t *ids, size_t 
                                   bool unparse_special, char **out, size_t *len, g4_error *err) {
     if (!out || !len) return g4_fail(err, GEMMA4_ERR_INVALID_ARG, "detokenize: out or len is NULL");
     return detokenize_into(v, ids, n, remove_special, unparse_special, out, len, err);
-}
-
-size_t g4_utf8_complete_len(const char *s, size_t n) {
-    const uint8_t *u = (const uint8_t *)s;
-    /* find the last byte that is not a continuation byte, looking back at most 3 bytes */
-    size_t back = n < 4 ? n : 4;
-    for (size_t k = 1; k <= back; k++) {
-        uint8_t b = u[n - k];
-        if ((b & 0xC0) == 0x80) continue;
-        size_t need = (b & 0xE0) == 0xC0 ? 2 : (b & 0xF0) == 0xE0 ? 3 : (b & 0xF8) == 0xF0 ? 4 : 1;
-        return k < need ? n - k : n;
-    }
-    return n;
 }
 
 struct g4_detok_stream {

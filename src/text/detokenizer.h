@@ -37,10 +37,6 @@ gemma4_status g4_detokenize(const g4_vocab *v, const int32_t *ids, size_t n, boo
 gemma4_status g4_detokenize_alloc(const g4_vocab *v, const int32_t *ids, size_t n, bool remove_special,
                                   bool unparse_special, char **out, size_t *len, g4_error *err);
 
-/* How many leading bytes of s[0..n) can be shown now: all of them unless they end in the first
- * bytes of a multi-byte UTF-8 character that is still incomplete (then up to 3 fewer). */
-size_t g4_utf8_complete_len(const char *s, size_t n);
-
 /* Streaming detokenizer: push ids one by one and show what each returns. Its buffer is allocated
  * once at creation, so pushing never allocates. */
 typedef struct g4_detok_stream g4_detok_stream;

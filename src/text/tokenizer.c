@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/utf8.h"
 #include "text/vocab_internal.h"
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -198,10 +199,6 @@ static size_t escape_spaces(const uint8_t *src, size_t n, uint8_t *dst) {
     return m;
 }
 
-static inline bool is_cont(uint8_t b) {
-    return (b & 0xC0) == 0x80;
-}
-
 /*
  * llama.cpp splits the text on newlines after decoding it to code points and builds the words back
  * from them, so what BPE sees is the text re-encoded by its lenient reader: a byte that cannot start
@@ -210,46 +207,22 @@ static inline bool is_cont(uint8_t b) {
  * U+10FFFF makes llama.cpp's encoder throw (the process aborts); here it becomes U+FFFD.
  * An escaped space (E2 96 81) is always read whole, so every byte of the original text yields at
  * most three bytes here: the output is at most three times the unescaped input.
+ * (This reading is llama.cpp's, not UTF-8 validation: core/utf8.h supplies only the bit patterns.)
  */
 static size_t normalize_utf8(const uint8_t *s, size_t n, uint8_t *out) {
     size_t m = 0;
     for (size_t i = 0; i < n;) {
-        uint8_t b = s[i];
-        uint32_t cp;
-        if (b < 0x80) {
-            out[m++] = b;
-            i++;
-            continue;
-        } else if ((b & 0xE0) == 0xC0 && i + 1 < n && is_cont(s[i + 1])) {
-            cp = (uint32_t)(b & 0x1F) << 6 | (s[i + 1] & 0x3F);
-            i += 2;
-        } else if ((b & 0xF0) == 0xE0 && i + 2 < n && is_cont(s[i + 1]) && is_cont(s[i + 2])) {
-            cp = (uint32_t)(b & 0x0F) << 12 | (uint32_t)(s[i + 1] & 0x3F) << 6 | (s[i + 2] & 0x3F);
-            i += 3;
-        } else if ((b & 0xF8) == 0xF0 && i + 3 < n && is_cont(s[i + 1]) && is_cont(s[i + 2]) && is_cont(s[i + 3])) {
-            cp = (uint32_t)(b & 0x07) << 18 | (uint32_t)(s[i + 1] & 0x3F) << 12 | (uint32_t)(s[i + 2] & 0x3F) << 6 |
-                 (s[i + 3] & 0x3F);
-            i += 4;
-        } else {
-            cp = 0xFFFD;
-            i += 1;
-        }
+        size_t len = g4_utf8_lead_len(s[i]);
+        bool whole = len > 1 && len <= n - i;
+        for (size_t k = 1; whole && k < len; k++) whole = g4_utf8_is_cont(s[i + k]);
+        uint32_t cp = s[i];
+        if (whole)
+            cp = g4_utf8_assemble(s + i, len);
+        else if (cp >= 0x80)
+            cp = 0xFFFD, len = 1;
+        i += len;
         if (cp > 0x10FFFF) cp = 0xFFFD;
-        if (cp < 0x80) {
-            out[m++] = (uint8_t)cp;
-        } else if (cp < 0x800) {
-            out[m++] = (uint8_t)(0xC0 | cp >> 6);
-            out[m++] = (uint8_t)(0x80 | (cp & 0x3F));
-        } else if (cp < 0x10000) {
-            out[m++] = (uint8_t)(0xE0 | cp >> 12);
-            out[m++] = (uint8_t)(0x80 | (cp >> 6 & 0x3F));
-            out[m++] = (uint8_t)(0x80 | (cp & 0x3F));
-        } else {
-            out[m++] = (uint8_t)(0xF0 | cp >> 18);
-            out[m++] = (uint8_t)(0x80 | (cp >> 12 & 0x3F));
-            out[m++] = (uint8_t)(0x80 | (cp >> 6 & 0x3F));
-            out[m++] = (uint8_t)(0x80 | (cp & 0x3F));
-        }
+        m += g4_utf8_encode(cp, out + m);
     }
     return m;
 }
@@ -331,12 +304,12 @@ static bool bpe_word(const g4_vocab *v, const uint8_t *w, uint32_t n, scratch *s
         return true;
     }
 
-    /* one symbol per UTF-8 character, its length taken from the lead byte alone */
-    static const uint8_t len_of_high_nibble[16] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4};
+    /* one symbol per UTF-8 character, its length taken from the lead byte alone (the word is
+     * normalized, so every lead byte is followed by the continuation bytes it announces) */
     if (!reserve((void **)&s->sym, &s->sym_cap, n, sizeof *s->sym)) return false;
     int32_t ns = 0;
     for (uint32_t i = 0; i < n;) {
-        uint32_t len = len_of_high_nibble[w[i] >> 4];
+        uint32_t len = (uint32_t)g4_utf8_lead_len(w[i]);
         if (len > n - i) len = n - i;
         s->sym[ns] = (bpe_sym){i, len, ns - 1, i + len < n ? ns + 1 : -1};
         ns++;

@@ -280,39 +280,10 @@ static bool begin_value(const struct g4_tcc *g, g4_tcc_state *st, int32_t node, 
     }
 }
 
-/* UTF-8 well-formedness inside strings, the same rules as the parser's. */
-static bool utf8_ok(g4_tcc_state *st, unsigned c) {
-    if (st->utf8_need) {
-        if (c < st->utf8_lo || c > st->utf8_hi) return false;
-        st->utf8_lo = 0x80, st->utf8_hi = 0xBF;
-        st->utf8_need--;
-        return true;
-    }
-    if (c == 0) return false;
-    if (c < 0x80) return true;
-    st->utf8_lo = 0x80, st->utf8_hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF)
-        st->utf8_need = 1;
-    else if (c == 0xE0)
-        st->utf8_need = 2, st->utf8_lo = 0xA0;
-    else if (c == 0xED)
-        st->utf8_need = 2, st->utf8_hi = 0x9F;
-    else if (c >= 0xE1 && c <= 0xEF)
-        st->utf8_need = 2;
-    else if (c == 0xF0)
-        st->utf8_need = 3, st->utf8_lo = 0x90;
-    else if (c == 0xF4)
-        st->utf8_need = 3, st->utf8_hi = 0x8F;
-    else if (c >= 0xF1 && c <= 0xF3)
-        st->utf8_need = 3;
-    else
-        return false;
-    return true;
-}
-
 /* String content (no closing quote pending before c). */
 static bool string_byte(g4_tcc_state *st, const tcc_node *n, unsigned c) {
-    if (!utf8_ok(st, c)) return fail(st);
+    /* valid UTF-8 without NUL, the parser's rule */
+    if (c == 0 || !g4_utf8_feed(&st->utf8, (unsigned char)c)) return fail(st);
     if (c == '<') {
         /* either the closing quote (needs min_len met) or content (needs one more character) */
         if (!(st->committed >= n->min_len || (uint64_t)st->committed + 1 <= n->max_len)) return fail(st);
@@ -451,7 +422,7 @@ static bool call_byte(const struct g4_tcc *g, g4_tcc_state *st, unsigned c) {
                 st->mode = MD_STR;
                 st->sub = 0;
                 st->committed = 0;
-                st->utf8_need = 0;
+                st->utf8 = (g4_utf8_state){0};
             }
             return true;
         case MD_STR: {
@@ -675,7 +646,7 @@ static unsigned wholesale(const struct g4_tcc *g, const g4_tcc_state *st, uint32
     *limit = UINT32_MAX;
     if (st->mode == MD_STR) {
         /* content takes any plain bytes, as many characters as maxLength leaves */
-        if (st->sub || st->utf8_need) return 0;
+        if (st->sub || st->utf8.need) return 0;
         uint32_t max = g->nodes[st->vnode].max_len;
         if (max != TCC_UNBOUNDED) *limit = max - st->committed;
         return G4_PIECE_PLAIN;
@@ -690,7 +661,7 @@ static unsigned wholesale(const struct g4_tcc *g, const g4_tcc_state *st, uint32
     if (st->mode != MD_TEXT) return 0;
     const g4_tc_parser *p = &st->u.text;
     g4_tc_position pos = g4_tc_parser_position(p);
-    if ((pos != G4_TC_POS_TEXT && pos != G4_TC_POS_THOUGHT) || p->mark_len || p->utf8_need || p->stray_pos) return 0;
+    if ((pos != G4_TC_POS_TEXT && pos != G4_TC_POS_THOUGHT) || p->mark_len || p->utf8.need || p->stray_pos) return 0;
     /* text and thought take any plain byte, except right after "<|turn>" or "<|channel>" */
     g4_tc_parser copy = *p;
     return g4_tc_parser_feed(&copy, "x", 1) ? G4_PIECE_PLAIN : 0;

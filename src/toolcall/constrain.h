@@ -44,6 +44,7 @@
 #include <stdint.h>
 
 #include "core/error.h"
+#include "core/utf8.h"
 #include "toolcall/tc_parser.h"
 #include "toolcall/token_trie.h"
 
@@ -72,7 +73,8 @@ typedef struct g4_tcc_state {
     int32_t vnode;      /* schema node of the value being read */
     int32_t lit;        /* node in a literal trie (names, declared keys, enum values); -1: none */
     uint8_t mode, sub, depth, nfree;
-    uint8_t utf8_need, utf8_lo, utf8_hi, phase;
+    g4_utf8_state utf8; /* inside a string: where it stands in a UTF-8 character */
+    uint8_t phase;
     uint8_t num_len, word, key_len, key_free;
     char num[G4_TCC_NUM_CAP];
     union {

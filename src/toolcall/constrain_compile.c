@@ -12,8 +12,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "text/gemma_value.h"
 #include "toolcall/constrain_internal.h"
-#include "toolcall/gemma_value.h"
 #include "toolcall/schema.h"
 #include "toolcall/tc_message.h"
 #include "toolcall/token_trie.h"
@@ -436,7 +436,7 @@ static void compile_enum(compiler *c, int32_t ni, const cJSON *s) {
     const cJSON *v = cn ? cn : en->child;
     for (; v; v = cn ? NULL : v->next) {
         if (g4_schema_validate(s, v, NULL) != 0) continue; /* listed, but the rest of the schema refuses it */
-        char *lit = g4_tc_format_value(v, false);
+        char *lit = g4_gemma_format_value(v, false);
         if (!lit) {
             oom(c);
             return;

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/utf8.h"
+
 #define MAX_REF_DEPTH 32
 #define MAX_SCHEMA_DEPTH 200
 
@@ -155,13 +157,6 @@ static bool type_matches(const char *t, const cJSON *v, bool *known) {
     if (!strcasecmp(t, "array")) return cJSON_IsArray(v);
     *known = false;
     return false;
-}
-
-static size_t utf8_chars(const char *s) {
-    size_t n = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80) n++;
-    return n;
 }
 
 static bool num_kw(const cJSON *schema, const char *name, double *out) {
@@ -386,7 +381,7 @@ static void validate_number(vctx *c, const cJSON *s, const cJSON *v) {
 
 static void validate_string(vctx *c, const cJSON *s, const cJSON *v) {
     double b;
-    size_t n = utf8_chars(v->valuestring);
+    size_t n = g4_utf8_count_chars(v->valuestring, strlen(v->valuestring));
     if (num_kw(s, "minLength", &b) && (double)n < b)
         add(c, "string has %zu character%s, fewer than minLength %.0f", n, n == 1 ? "" : "s", b);
     if (num_kw(s, "maxLength", &b) && (double)n > b)

@@ -153,36 +153,6 @@ static void keep(char *dst, uint16_t *len, size_t cap, unsigned char c) {
     if (*len < UINT16_MAX) (*len)++;
 }
 
-/* UTF-8 well-formedness, one byte at a time (and no NUL, which no JSON string can carry). */
-static bool utf8_step(g4_tc_parser *p, unsigned c) {
-    if (p->utf8_need) {
-        if (c < p->utf8_lo || c > p->utf8_hi) return false;
-        p->utf8_lo = 0x80, p->utf8_hi = 0xBF;
-        p->utf8_need--;
-        return true;
-    }
-    if (c == 0) return false;
-    if (c < 0x80) return true;
-    p->utf8_lo = 0x80, p->utf8_hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF)
-        p->utf8_need = 1;
-    else if (c == 0xE0)
-        p->utf8_need = 2, p->utf8_lo = 0xA0;
-    else if (c == 0xED)
-        p->utf8_need = 2, p->utf8_hi = 0x9F;
-    else if (c >= 0xE1 && c <= 0xEF)
-        p->utf8_need = 2;
-    else if (c == 0xF0)
-        p->utf8_need = 3, p->utf8_lo = 0x90;
-    else if (c == 0xF4)
-        p->utf8_need = 3, p->utf8_hi = 0x8F;
-    else if (c >= 0xF1 && c <= 0xF3)
-        p->utf8_need = 3;
-    else
-        return false;
-    return true;
-}
-
 /* Which marker mark[0..len) is: its index when complete, -2 when a prefix of one, -1 when none. */
 static int match_marker(const char *mark, size_t len) {
     bool prefix = false;
@@ -332,7 +302,8 @@ static int literal_step(g4_tc_parser *p, const char *lit, unsigned c) {
 
 static bool step(g4_tc_parser *p, emitter *e, const char *at) {
     unsigned c = (unsigned char)*at;
-    if (!utf8_step(p, c)) return fail(p, G4_TC_ERR_UTF8, p->pos, (unsigned char)c);
+    /* valid UTF-8 without NUL, which no JSON string can carry */
+    if (c == 0 || !g4_utf8_feed(&p->utf8, (unsigned char)c)) return fail(p, G4_TC_ERR_UTF8, p->pos, (unsigned char)c);
     for (;;) {
         switch (p->state) {
         case ST_TEXT:
@@ -622,7 +593,7 @@ bool g4_tc_parser_finish(g4_tc_parser *p) {
     if (p->state == ST_FAILED) return false;
     emitter e = {.p = p};
     if (!announce_thought(p, &e)) return false;
-    if (p->utf8_need) return fail(p, G4_TC_ERR_EOF, p->pos, 0);
+    if (p->utf8.need) return fail(p, G4_TC_ERR_EOF, p->pos, 0);
     switch (p->state) {
     case ST_TEXT_MARK:
         if (p->stray_pos) {
@@ -878,7 +849,7 @@ void g4_tc_parser_error(const g4_tc_parser *p, char *buf, size_t cap) {
                      at, want, got);
         break;
     case G4_TC_ERR_EOF:
-        if (p->utf8_need)
+        if (p->utf8.need)
             snprintf(buf, cap, "byte %llu: the text ends in the middle of a UTF-8 character", at);
         else if (p->err_state == ST_THOUGHT || p->err_state == ST_THOUGHT_MARK || p->err_state == ST_CHANNEL_NAME)
             snprintf(buf, cap, "byte %llu: the text ends inside the thought channel: expected %s", at, want);

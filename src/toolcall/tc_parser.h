@@ -26,6 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/utf8.h"
+
 #define G4_TC_MAX_DEPTH 64 /* nesting of objects/arrays inside one call's arguments */
 #define G4_TC_NAME_KEEP 64 /* bytes of the function name kept in the state (for messages, checks) */
 #define G4_TC_KEY_KEEP 32  /* bytes of the last key kept (for messages) */
@@ -89,7 +91,8 @@ typedef struct g4_tc_parser {
     uint16_t name_len; /* full length, may exceed G4_TC_NAME_KEEP */
     uint16_t key_len;
     uint8_t state, sub, lit, depth;
-    uint8_t mark_len, utf8_need, utf8_lo, utf8_hi;
+    uint8_t mark_len;
+    g4_utf8_state utf8; /* where the text stands in a UTF-8 character */
     uint8_t err_kind, err_byte, err_state, err_marker;
     bool key_valid;       /* key[] names the member whose value is being read at this depth */
     bool thought_pending; /* G4_TC_START_IN_THOUGHT: THOUGHT_BEGIN not reported yet */

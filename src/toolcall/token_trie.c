@@ -4,39 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/utf8.h"
+
 bool g4_piece_is_plain(const char *s, size_t n) {
     if (n == 0) return false;
-    for (size_t i = 0; i < n;) {
-        unsigned c = (unsigned char)s[i];
-        if (c == 0 || c == '<') return false;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        unsigned need, lo = 0x80, hi = 0xBF;
-        if (c >= 0xC2 && c <= 0xDF)
-            need = 1;
-        else if (c == 0xE0)
-            need = 2, lo = 0xA0;
-        else if (c == 0xED)
-            need = 2, hi = 0x9F;
-        else if (c >= 0xE1 && c <= 0xEF)
-            need = 2;
-        else if (c == 0xF0)
-            need = 3, lo = 0x90;
-        else if (c == 0xF4)
-            need = 3, hi = 0x8F;
-        else if (c >= 0xF1 && c <= 0xF3)
-            need = 3;
-        else
-            return false;
-        if (i + need >= n) return false; /* cut short */
-        for (unsigned k = 1; k <= need; k++) {
-            unsigned d = (unsigned char)s[i + k];
-            if (d < lo || d > hi) return false;
-            lo = 0x80, hi = 0xBF;
-        }
-        i += need + 1;
+    for (size_t i = 0, len; i < n; i += len) {
+        if (s[i] == '\0' || s[i] == '<') return false;
+        if ((len = g4_utf8_decode(s + i, n - i, NULL)) == 0) return false; /* invalid or cut short */
     }
     return true;
 }
@@ -50,12 +24,6 @@ unsigned g4_piece_classes(const char *s, size_t n) {
             c &= ~(unsigned)G4_PIECE_WORD;
     }
     return c;
-}
-
-uint32_t g4_utf8_count_chars(const char *s, size_t n) {
-    uint32_t k = 0;
-    for (size_t i = 0; i < n; i++) k += ((unsigned char)s[i] & 0xC0) != 0x80;
-    return k;
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -225,7 +193,7 @@ gemma4_status g4_token_trie_build(int32_t n_vocab, g4_token_piece_fn piece, void
         b.len[i] = len[e];
         t->ids[i] = id_of[e];
         const char *s = t->pool + off[e];
-        uint32_t ch = g4_utf8_count_chars(s, len[e]);
+        size_t ch = g4_utf8_count_chars(s, len[e]);
         t->chars[i] = (uint8_t)(ch > 255 ? 255 : ch);
         t->cls[i] = (uint8_t)g4_piece_classes(s, len[e]);
         for (int c = 1; c <= 2; c++) {

@@ -8,8 +8,9 @@
  * positions [lo, hi), the tokens that end exactly at the node coming first.
  *
  * Tokens fall into classes that some grammar states accept wholesale, which is what makes the walk
- * cheap. A piece is "plain" when it is non-empty, complete UTF-8 (the tool-call parser's rules: no
- * overlong forms, no surrogates, nothing above U+10FFFF), without NUL and without '<': plain pieces
+ * cheap. A piece is "plain" when it is non-empty, valid UTF-8 (core/utf8.h, as the tool-call parser
+ * requires: no overlong forms, no surrogates, nothing above U+10FFFF, nothing cut short), without
+ * NUL and without '<': plain pieces
  * can never start, finish or disturb a marker or a <|"|> quote, so in a "content" state (text, a
  * thought, the inside of a free string) every plain token is accepted. A piece is a "word" when it
  * is nothing but [A-Za-z0-9_] (the characters of an undeclared key). In such a state the walk marks
@@ -81,9 +82,6 @@ bool g4_piece_is_plain(const char *s, size_t n);
 
 /* The G4_PIECE_* classes of s[0..n). */
 unsigned g4_piece_classes(const char *s, size_t n);
-
-/* UTF-8 characters that start in s[0..n) (bytes that are not continuation bytes). */
-uint32_t g4_utf8_count_chars(const char *s, size_t n);
 
 static inline void g4_bitset_set(uint64_t *bits, int32_t i) {
     bits[(uint32_t)i >> 6] |= (uint64_t)1 << ((uint32_t)i & 63);

@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "text/chat_template.h"
-#include "toolcall/gemma_value.h"
+#include "text/gemma_value.h"
 #include "toolcall/tc_message.h"
 #include "toolcall/tc_parser.h"
 #include "toolcall/validate.h"
@@ -147,7 +147,7 @@ static void check_calls(const cJSON *message) {
         CHECK(cJSON_IsObject(args));
         if (all_finite(args)) {
             /* written back with quoted keys (any key text survives), the call parses to the same value */
-            char *v = g4_tc_format_value(args, true);
+            char *v = g4_gemma_format_value(args, true);
             CHECK(v);
             size_t len = strlen(v) + 64;
             char *text = malloc(len);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/utf8.h"
 #include "test_text_tokenizer_fixture.h"
 #include "testkit.h"
 #include "text/detokenizer.h"
@@ -170,25 +171,6 @@ static void test_detokenize_buffers_and_errors(void **state) {
     assert_null(text);
 }
 
-static void test_utf8_complete_len(void **state) {
-    (void)state;
-    assert_int_equal(g4_utf8_complete_len("", 0), 0);
-    assert_int_equal(g4_utf8_complete_len("abc", 3), 3);
-    assert_int_equal(g4_utf8_complete_len("a\xe4", 2), 1);
-    assert_int_equal(g4_utf8_complete_len("a\xe4\xbd", 3), 1);
-    assert_int_equal(g4_utf8_complete_len("a\xe4\xbd\xa0", 4), 4);
-    assert_int_equal(g4_utf8_complete_len("\xf0\x9f\x98", 3), 0);
-    assert_int_equal(g4_utf8_complete_len("\xf0\x9f\x98\x80", 4), 4);
-    assert_int_equal(g4_utf8_complete_len("\xc3", 1), 0);
-    assert_int_equal(g4_utf8_complete_len("\xc3\xa9", 2), 2);
-    /* stray continuation bytes and bytes that start nothing are shown at once */
-    assert_int_equal(g4_utf8_complete_len("\x80\x80\x80\x80", 4), 4);
-    assert_int_equal(g4_utf8_complete_len("a\x80", 2), 2);
-    assert_int_equal(g4_utf8_complete_len("\xff", 1), 1);
-    /* a complete 2-byte character after a lead that was cut short */
-    assert_int_equal(g4_utf8_complete_len("\xe4\xc3\xa9", 3), 3);
-}
-
 /* Pushes ids, concatenating what comes out, and checks each step's length. */
 static void push_expect(g4_detok_stream *s, int32_t id, const char *want, size_t want_len) {
     const char *text;
@@ -306,7 +288,6 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_clean_spaces, setup, teardown),
         cmocka_unit_test(test_add_space_prefix),
         cmocka_unit_test_setup_teardown(test_detokenize_buffers_and_errors, setup, teardown),
-        cmocka_unit_test(test_utf8_complete_len),
         cmocka_unit_test_setup_teardown(test_stream, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stream_random, setup, teardown),
     };

@@ -1,6 +1,6 @@
 /* Render -> parse round trips. The rendered side is the Jinja template's own output
  * (tests/data/chat/golden.json, which the C renderer matches byte for byte in test_text_chat), and
- * our encoder (gemma_value.h) on random values. Either way the parser must give back the same
+ * the Gemma value writer (text/gemma_value.h) on random values. Either way the parser must give back the same
  * arguments. */
 #include <math.h>
 #include <stdio.h>
@@ -8,7 +8,8 @@
 #include <string.h>
 
 #include "testkit.h"
-#include "toolcall/gemma_value.h"
+#include "text/chat_json.h"
+#include "text/gemma_value.h"
 #include "toolcall/tc_message.h"
 
 /* JSON equality with numbers compared by value and objects by members (order-free). */
@@ -101,11 +102,12 @@ static char *nth_call(const char *text, int k) {
     }
 }
 
-static void test_golden_tool_calls_parse_back(void **state) {
-    (void)state;
-    cJSON *doc = load_golden();
+/* Calls f for every tool call of every rendered case in doc (golden.json's tree): the case's name,
+ * the call's "function" object and the "<|tool_call>...<tool_call|>" text the template made of it. */
+typedef void (*golden_call_fn)(const char *name, const cJSON *fn, const char *span, void *user);
+
+static void for_each_golden_call(const cJSON *doc, golden_call_fn f, void *user) {
     const cJSON *c;
-    int checked = 0, non_finite = 0;
     cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(doc, "cases")) {
         const cJSON *expected = cJSON_GetObjectItemCaseSensitive(c, "expected");
         if (!cJSON_IsString(expected)) continue;
@@ -115,73 +117,137 @@ static void test_golden_tool_calls_parse_back(void **state) {
         cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(c, "messages")) {
             const cJSON *call;
             cJSON_ArrayForEach(call, cJSON_GetObjectItemCaseSensitive(m, "tool_calls")) {
-                const cJSON *fn = cJSON_GetObjectItemCaseSensitive(call, "function");
-                const cJSON *args = cJSON_GetObjectItemCaseSensitive(fn, "arguments");
-                cJSON *decoded = cJSON_IsString(args) ? cJSON_Parse(args->valuestring) : NULL;
-                const cJSON *want = decoded ? decoded : args;
                 char *span = nth_call(expected->valuestring, k++);
                 if (!span) fail_msg("%s: tool call %d is not in the rendered text", name, k - 1);
-                cJSON *msg = NULL;
-                g4_error err = {0};
-                gemma4_status st = g4_tc_parse(span, strlen(span), 0, &msg, &err);
-                if (has_sentinel(want)) {
-                    /* Python prints inf/nan, which neither JSON nor the tool-call syntax has */
-                    if (st != GEMMA4_ERR_FORMAT || !strstr(err.msg, "bare word starting with 'i'"))
-                        fail_msg("%s: %s should not parse (%s)", name, span, err.msg);
-                    non_finite++;
-                } else {
-                    if (st != GEMMA4_OK) fail_msg("%s: %s: %s", name, span, err.msg);
-                    const cJSON *got_fn = cJSON_GetObjectItemCaseSensitive(
-                        cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(msg, "tool_calls"), 0), "function");
-                    assert_string_equal(cJSON_GetObjectItemCaseSensitive(got_fn, "name")->valuestring,
-                                        cJSON_GetObjectItemCaseSensitive(fn, "name")->valuestring);
-                    cJSON *got = cJSON_Parse(cJSON_GetObjectItemCaseSensitive(got_fn, "arguments")->valuestring);
-                    assert_non_null(got);
-                    /* arguments the template pasted verbatim (a string that is not a JSON object) only need to parse */
-                    if (cJSON_IsObject(want) && !same(got, want)) {
-                        char *a = cJSON_PrintUnformatted(got), *b = cJSON_PrintUnformatted(want);
-                        fail_msg("%s: %s\n  parsed   %s\n  rendered %s", name, span, a, b);
-                    }
-                    cJSON_Delete(got);
-                    checked++;
-                }
-                cJSON_Delete(msg);
-                cJSON_Delete(decoded);
+                f(name, cJSON_GetObjectItemCaseSensitive(call, "function"), span, user);
                 free(span);
             }
         }
     }
-    cJSON_Delete(doc);
-    assert_true(checked >= 15);
-    assert_int_equal(non_finite, 1);
 }
 
-/* The encoder writes what the template writes (spot checks against golden.json texts). */
+typedef struct parse_back_counts {
+    int checked, non_finite;
+} parse_back_counts;
+
+static void parse_back(const char *name, const cJSON *fn, const char *span, void *user) {
+    parse_back_counts *counts = user;
+    const cJSON *args = cJSON_GetObjectItemCaseSensitive(fn, "arguments");
+    cJSON *decoded = cJSON_IsString(args) ? cJSON_Parse(args->valuestring) : NULL;
+    const cJSON *want = decoded ? decoded : args;
+    cJSON *msg = NULL;
+    g4_error err = {0};
+    gemma4_status st = g4_tc_parse(span, strlen(span), 0, &msg, &err);
+    if (has_sentinel(want)) {
+        /* Python prints inf/nan, which neither JSON nor the tool-call syntax has */
+        if (st != GEMMA4_ERR_FORMAT || !strstr(err.msg, "bare word starting with 'i'"))
+            fail_msg("%s: %s should not parse (%s)", name, span, err.msg);
+        counts->non_finite++;
+    } else {
+        if (st != GEMMA4_OK) fail_msg("%s: %s: %s", name, span, err.msg);
+        const cJSON *got_fn = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(msg, "tool_calls"), 0), "function");
+        assert_string_equal(cJSON_GetObjectItemCaseSensitive(got_fn, "name")->valuestring,
+                            cJSON_GetObjectItemCaseSensitive(fn, "name")->valuestring);
+        cJSON *got = cJSON_Parse(cJSON_GetObjectItemCaseSensitive(got_fn, "arguments")->valuestring);
+        assert_non_null(got);
+        /* arguments the template pasted verbatim (a string that is not a JSON object) only need to parse */
+        if (cJSON_IsObject(want) && !same(got, want)) {
+            char *a = cJSON_PrintUnformatted(got), *b = cJSON_PrintUnformatted(want);
+            fail_msg("%s: %s\n  parsed   %s\n  rendered %s", name, span, a, b);
+        }
+        cJSON_Delete(got);
+        counts->checked++;
+    }
+    cJSON_Delete(msg);
+    cJSON_Delete(decoded);
+}
+
+static void test_golden_tool_calls_parse_back(void **state) {
+    (void)state;
+    cJSON *doc = load_golden();
+    parse_back_counts counts = {0};
+    for_each_golden_call(doc, parse_back, &counts);
+    cJSON_Delete(doc);
+    assert_true(counts.checked >= 15);
+    assert_int_equal(counts.non_finite, 1);
+}
+
+/* The call as the Gemma value writer writes it from the arguments read the way the template reads
+ * them (g4_chat_json_parse keeps number literals) is the template's text to the byte. */
+static void write_back(const char *name, const cJSON *fn, const char *span, void *user) {
+    const cJSON *args = cJSON_GetObjectItemCaseSensitive(fn, "arguments");
+    g4_error err = {0};
+    cJSON *decoded =
+        cJSON_IsString(args) ? g4_chat_json_parse(args->valuestring, strlen(args->valuestring), "args", &err) : NULL;
+    char *mine =
+        g4_gemma_format_call(cJSON_GetObjectItemCaseSensitive(fn, "name")->valuestring, decoded ? decoded : args);
+    if (mine) { /* NULL: arguments that are no JSON object, which the template pastes verbatim */
+        if (strcmp(mine, span)) fail_msg("%s:\n  template %s\n  writer   %s", name, span, mine);
+        (*(int *)user)++;
+    }
+    free(mine);
+    cJSON_Delete(decoded);
+}
+
+/* Every tool call in golden.json comes out of the Gemma value writer exactly as the Jinja template
+ * rendered it: constrained decoding forces values through this writer, so it must never spell a
+ * value differently. */
+static void test_writer_matches_golden_calls(void **state) {
+    (void)state;
+    char path[1024];
+    size_t n = 0;
+    char *text = g4t_read_file(g4t_data_path(path, sizeof path, "chat/golden.json"), &n);
+    if (!text) fail_msg("cannot read %s", path);
+    g4_error err = {0};
+    cJSON *doc = g4_chat_json_parse(text, n, "golden.json", &err); /* the template's reading: literals kept */
+    free(text);
+    if (!doc) fail_msg("golden.json: %s", err.msg);
+    int compared = 0;
+    for_each_golden_call(doc, write_back, &compared);
+    cJSON_Delete(doc);
+    assert_true(compared >= 15);
+}
+
+/* The writer writes what the template writes (spot checks against golden.json texts). */
 static void test_encoder_matches_template(void **state) {
     (void)state;
     cJSON *resp = cJSON_Parse("{\"temperature\": 21, \"sky\": \"clear\", \"wind\": [3, 5.5]}");
-    char *s = g4_tc_format_response("get_weather", resp);
+    char *s = g4_gemma_format_response("get_weather", resp);
     assert_string_equal(
         s, "<|tool_response>response:get_weather{sky:<|\"|>clear<|\"|>,temperature:21,wind:[3,5.5]}<tool_response|>");
     free(s);
     cJSON_Delete(resp);
     cJSON *text = cJSON_CreateString("plain text");
-    s = g4_tc_format_response("unknown", text);
+    s = g4_gemma_format_response("unknown", text);
     assert_string_equal(s, "<|tool_response>response:unknown{value:<|\"|>plain text<|\"|>}<tool_response|>");
     free(s);
     cJSON_Delete(text);
     cJSON *nested = cJSON_Parse("{\"K\": \"v\", \"a\": [1, 2]}");
-    s = g4_tc_format_value(nested, true);
+    s = g4_gemma_format_value(nested, true);
     assert_string_equal(s, "{<|\"|>a<|\"|>:[1,2],<|\"|>K<|\"|>:<|\"|>v<|\"|>}");
     free(s);
     cJSON_Delete(nested);
     cJSON *args =
         cJSON_Parse("{\"b\":1,\"B\":2,\"a\":3,\"_x\":4,\"Ab\":5,\"aB\":6,\"Z\":8,\"z\":9,\"n\":null,\"f\":0.1}");
-    s = g4_tc_format_call("f", args);
+    s = g4_gemma_format_call("f", args);
     assert_string_equal(s, "<|tool_call>call:f{_x:4,a:3,Ab:5,aB:6,b:1,B:2,f:0.1,n:None,Z:8,z:9}<tool_call|>");
     free(s);
     cJSON_Delete(args);
-    assert_null(g4_tc_format_call("f", NULL));
+    assert_null(g4_gemma_format_call("f", NULL));
+    /* numbers are spelled as Python prints them: a literal kept as cJSON_Raw (the parser's output)
+     * by what json.loads makes of it, a double as the float it is once it is past 2^53 */
+    cJSON *nums = cJSON_CreateArray();
+    cJSON_AddItemToArray(nums, cJSON_CreateRaw("2.50"));
+    cJSON_AddItemToArray(nums, cJSON_CreateRaw("1E5"));
+    cJSON_AddItemToArray(nums, cJSON_CreateRaw("-0"));
+    cJSON_AddItemToArray(nums, cJSON_CreateRaw("12345678901234567890"));
+    cJSON_AddItemToArray(nums, cJSON_CreateNumber(9007199254740994.0));
+    cJSON_AddItemToArray(nums, cJSON_CreateNumber(-3));
+    s = g4_gemma_format_value(nums, false);
+    assert_string_equal(s, "[2.5,100000.0,0,12345678901234567890,9007199254740994.0,-3]");
+    free(s);
+    cJSON_Delete(nums);
 }
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -299,13 +365,13 @@ static void test_random_roundtrip(void **state) {
         char *text;
         if (quoted) {
             /* keys of any text need the quoted form (the template's escape_keys), after some content */
-            char *v = g4_tc_format_value(args, true);
+            char *v = g4_gemma_format_value(args, true);
             size_t l = strlen(v) + 64;
             text = malloc(l);
             snprintf(text, l, "Text first. <|tool_call>call:f%s<tool_call|><turn|>", v);
             free(v);
         } else {
-            text = g4_tc_format_call("tool.name-1", args);
+            text = g4_gemma_format_call("tool.name-1", args);
         }
         roundtrip(args, text, iter);
         free(text);
@@ -316,6 +382,7 @@ static void test_random_roundtrip(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_golden_tool_calls_parse_back),
+        cmocka_unit_test(test_writer_matches_golden_calls),
         cmocka_unit_test(test_encoder_matches_template),
         cmocka_unit_test(test_random_roundtrip),
     };

@@ -2,7 +2,9 @@
  * The SIMD kernel tables and their functions, beside the scalar reference (dispatch.h states the
  * contract each must meet). Which of these exist depends on the target: the *_avx2.c files are
  * compiled on x86-64 only (with -mavx2 -mfma -mf16c), *_neon.c and *_dotprod.c on AArch64 only (the
- * latter with +dotprod). dispatch.c hands a table out only when the CPU runs it (core/cpu.h).
+ * latter with +dotprod). The tables here are partial: each holds only the entries its instruction
+ * set does faster, and dispatch.c completes it (g4_kernels_with_fallback) and hands it out only
+ * when the CPU runs it (core/cpu.h).
  */
 #ifndef G4_KERNELS_SIMD_H
 #define G4_KERNELS_SIMD_H
@@ -13,7 +15,7 @@
 
 #if defined(__x86_64__)
 #define G4_HAVE_AVX2_KERNELS 1
-extern const g4_kernels g4_kernels_avx2_table;
+extern const g4_kernels g4_kernels_avx2_partial; /* kernels_avx2.c; the rest from the scalar table */
 
 float g4_vec_dot_f32_avx2(int64_t n, const void *w, const void *x);
 float g4_vec_dot_f16_avx2(int64_t n, const void *w, const void *x);
@@ -72,8 +74,9 @@ void g4_softcap_avx2(float *x, int64_t n, float cap);
 
 #if defined(__aarch64__)
 #define G4_HAVE_NEON_KERNELS 1
-extern const g4_kernels g4_kernels_neon_table;
-extern const g4_kernels g4_kernels_neon_dotprod_table;
+/* kernels_neon.c: neon's rest from the scalar table, neon-dotprod's (all but its SDOT dots) from neon */
+extern const g4_kernels g4_kernels_neon_partial;
+extern const g4_kernels g4_kernels_neon_dotprod_partial;
 
 /* Float dots, activation quantizers and vector ops: baseline Armv8 NEON, shared by both tables. */
 float g4_vec_dot_f32_neon(int64_t n, const void *w, const void *x);

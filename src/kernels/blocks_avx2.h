@@ -2,7 +2,8 @@
  * The integer core of the 32-element block types on AVX2: for one weight block and one activation
  * block, isum = sum qw * qx as eight int32 partial sums (exact: vpmaddubsw pair sums stay below
  * 2 * 128 * 127 and never saturate, then vpmaddwd into int32). Shared by the vec_dots
- * (vec_dot_avx2.c) and the tiles (gemm_legacy_avx2.c). Included only by *_avx2.c files.
+ * (vec_dot_avx2.c) and the tiles (tiles_legacy_avx2.c), whose drivers serve every type and so
+ * take these as step functions over untyped blocks. Included only by *_avx2.c files.
  */
 #ifndef G4_KERNELS_BLOCKS_AVX2_H
 #define G4_KERNELS_BLOCKS_AVX2_H
@@ -42,26 +43,39 @@ static inline __m256i bits32(const uint8_t qh[4]) {
     return _mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit);
 }
 
+/* The step the vec_dot and tile drivers take: one block pair's isum as 8 int32 partial sums. */
+typedef __m256i (*g4_block_isum_fn)(const void *w, const void *x);
+
 static inline __m256i y32(const int8_t *qs) {
     return _mm256_loadu_si256((const __m256i *)qs);
 }
 
-static inline __m256i block_q4_0(const g4_block_q4_0 *w, const g4_block_q8_0 *x) {
+static inline __m256i block_q4_0(const void *wv, const void *xv) {
+    const g4_block_q4_0 *w = wv;
+    const g4_block_q8_0 *x = xv;
     return dot_i8(_mm256_sub_epi8(nibbles32(w->qs), _mm256_set1_epi8(8)), y32(x->qs));
 }
-static inline __m256i block_q4_1(const g4_block_q4_1 *w, const g4_block_q8_1 *x) {
+static inline __m256i block_q4_1(const void *wv, const void *xv) {
+    const g4_block_q4_1 *w = wv;
+    const g4_block_q8_1 *x = xv;
     return dot_u8(nibbles32(w->qs), y32(x->qs));
 }
 /* q5_0: (nibble | bit << 4) - 16, i.e. the nibble with 0xF0 or-ed in (= minus 16) where the bit is clear. */
-static inline __m256i block_q5_0(const g4_block_q5_0 *w, const g4_block_q8_0 *x) {
+static inline __m256i block_q5_0(const void *wv, const void *xv) {
+    const g4_block_q5_0 *w = wv;
+    const g4_block_q8_0 *x = xv;
     const __m256i minus16 = _mm256_andnot_si256(bits32(w->qh), _mm256_set1_epi8((char)0xF0));
     return dot_i8(_mm256_or_si256(nibbles32(w->qs), minus16), y32(x->qs));
 }
-static inline __m256i block_q5_1(const g4_block_q5_1 *w, const g4_block_q8_1 *x) {
+static inline __m256i block_q5_1(const void *wv, const void *xv) {
+    const g4_block_q5_1 *w = wv;
+    const g4_block_q8_1 *x = xv;
     const __m256i plus16 = _mm256_and_si256(bits32(w->qh), _mm256_set1_epi8(0x10));
     return dot_u8(_mm256_or_si256(nibbles32(w->qs), plus16), y32(x->qs));
 }
-static inline __m256i block_q8_0(const g4_block_q8_0 *w, const g4_block_q8_0 *x) {
+static inline __m256i block_q8_0(const void *wv, const void *xv) {
+    const g4_block_q8_0 *w = wv;
+    const g4_block_q8_0 *x = xv;
     return dot_i8(y32(w->qs), y32(x->qs));
 }
 

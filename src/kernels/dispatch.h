@@ -1,7 +1,7 @@
 /*
- * Kernel tables: one struct of function pointers per instruction set (scalar now; AVX2 and NEON
- * sit beside it later), chosen once from the CPU's features when a model loads. The scalar table
- * is the reference every other table is tested against:
+ * Kernel tables: one struct of function pointers per instruction set (scalar, avx2, neon,
+ * neon-dotprod), chosen once from the CPU's features when a model loads. The scalar table is
+ * complete and is the reference every other table is tested against:
  *
  *   - act quantizers: byte-identical output to the scalar one (same scale, same ties-to-even
  *     rounding), so that the integer parts of the dot products can be compared exactly;
@@ -11,9 +11,14 @@
  *     they return the scalar bits (tests/unit/test_kernels_simd.c checks it);
  *   - float dot products (F32/F16/BF16) and vector ops: within stated tolerances of the scalar ones.
  *
- * A table is immutable and static; picking one involves no mutable global state. The model keeps
- * the `const g4_kernels *` it was given and calls through it; g4_matmul (matmul.h) and the ops.h
- * functions are the scalar/best-table conveniences for everything else.
+ * A SIMD table is written with only the entries it does faster; every entry it leaves NULL is
+ * the scalar one (g4_kernels_with_fallback), filled in once when the table is first handed out, so
+ * the hot loops never test for NULL. A new op is added to the struct, to the scalar table and to
+ * g4_kernels_with_fallback (dispatch.c), and to the SIMD tables that have a faster version only.
+ *
+ * A table handed out is immutable; picking one involves no mutable state beyond that one-time
+ * completion. The model keeps the `const g4_kernels *` it was given and calls through it; g4_matmul
+ * (matmul.h) and the ops.h functions are the scalar/best-table conveniences for everything else.
  */
 #ifndef G4_KERNELS_DISPATCH_H
 #define G4_KERNELS_DISPATCH_H
@@ -65,8 +70,14 @@ typedef struct g4_kernels {
     void (*attention)(const g4_attn_args *a, int64_t head_begin, int64_t head_end, void *scratch);
 } g4_kernels;
 
-/* The scalar reference table (always available). */
+/* The scalar reference table (always available, every entry set). */
 const g4_kernels *g4_kernels_scalar(void);
+
+/* partial completed from base: a dot entry without vec_dot is base's entry whole (activation format
+ * and quantizer with it), a NULL quantizer of an entry with base's activation format is base's, and
+ * every NULL op is base's; the tile stays as partial has it (NULL: per-pair vec_dot). This is how
+ * dispatch.c completes the SIMD tables (base: the scalar table; for neon-dotprod, neon). */
+g4_kernels g4_kernels_with_fallback(const g4_kernels *partial, const g4_kernels *base);
 
 /* The fastest table this CPU runs. Pure function of the CPU: the same pointer on every call.
  * x86-64: "avx2" when the CPU has AVX2+FMA+F16C (and the OS saves YMM state), else "scalar";

@@ -1,10 +1,10 @@
 /*
  * The integer dot products for AArch64, written once and compiled twice: vec_dot_neon.c defines
- * G4_ARM_SUFFIX neon and G4_DOT16 with SMULL/SMLAL2/SADALP (baseline Armv8), vec_dot_dotprod.c
- * defines G4_ARM_SUFFIX dotprod and G4_DOT16 with SDOT (Armv8.2 dotprod, Cortex-A76 and later),
- * then include this file. G4_DOT16(acc, a, b) adds the 16 products a[i] * b[i] of two int8x16
- * vectors into the four int32 lanes of acc; both forms are exact (the widening form's int16 pair
- * sums are at most 2 * 128 * 127).
+ * dot16 with SMULL/SMLAL2/SADALP (baseline Armv8), vec_dot_dotprod.c with SDOT (Armv8.2 dotprod,
+ * Cortex-A76 and later), then includes this file and defines its exported g4_vec_dot_*_neon or
+ * g4_vec_dot_*_dotprod, each a call of the int_dot_* below. dot16(acc, a, b) adds the 16 products
+ * a[i] * b[i] of two int8x16 vectors into the four int32 lanes of acc; both forms are exact (the
+ * widening form's int16 pair sums are at most 2 * 128 * 127).
  *
  * Quants are unpacked to signed int8 (weights of -128 included) and dotted with the activation's
  * int8 values: every integer sum of vec_dot.h is exact in int32, and the float combination is the
@@ -20,9 +20,10 @@
 #include "kernels/kquant_scales.h"
 #include "kernels/simd.h"
 
-#define G4_ARM_CAT2(a, b) a##_##b
-#define G4_ARM_CAT(a, b) G4_ARM_CAT2(a, b)
-#define G4_ARM_FN(base) G4_ARM_CAT(base, G4_ARM_SUFFIX)
+#define G4_ARM_INLINE static inline __attribute__((always_inline))
+
+/* Defined by the including file: the int8 product-accumulate of its instruction set. */
+static inline int32x4_t dot16(int32x4_t acc, int8x16_t a, int8x16_t b);
 
 /* FCVT from half is exact and gives g4_half_to_float's bits (NaNs quieted, payload kept). */
 static inline float h2f(g4_half h) {
@@ -52,21 +53,27 @@ static inline void bits32(const uint8_t qh[4], uint8x16_t *lo, uint8x16_t *hi) {
 }
 
 static inline int32x4_t dot32(q32 w, const int8_t y[32]) {
-    int32x4_t acc = G4_DOT16(vdupq_n_s32(0), w.lo, vld1q_s8(y));
-    return G4_DOT16(acc, w.hi, vld1q_s8(y + 16));
+    int32x4_t acc = dot16(vdupq_n_s32(0), w.lo, vld1q_s8(y));
+    return dot16(acc, w.hi, vld1q_s8(y + 16));
 }
 
-static inline int32x4_t block_q4_0(const g4_block_q4_0 *w, const g4_block_q8_0 *x) {
+static inline int32x4_t block_q4_0(const void *wv, const void *xv) {
+    const g4_block_q4_0 *w = wv;
+    const g4_block_q8_0 *x = xv;
     q32 q = nibbles(w->qs);
     q.lo = vsubq_s8(q.lo, vdupq_n_s8(8));
     q.hi = vsubq_s8(q.hi, vdupq_n_s8(8));
     return dot32(q, x->qs);
 }
-static inline int32x4_t block_q4_1(const g4_block_q4_1 *w, const g4_block_q8_1 *x) {
+static inline int32x4_t block_q4_1(const void *wv, const void *xv) {
+    const g4_block_q4_1 *w = wv;
+    const g4_block_q8_1 *x = xv;
     return dot32(nibbles(w->qs), x->qs);
 }
 /* q5_0: (nibble | bit << 4) - 16 = the nibble with 0xF0 or-ed in where the bit is clear */
-static inline int32x4_t block_q5_0(const g4_block_q5_0 *w, const g4_block_q8_0 *x) {
+static inline int32x4_t block_q5_0(const void *wv, const void *xv) {
+    const g4_block_q5_0 *w = wv;
+    const g4_block_q8_0 *x = xv;
     uint8x16_t blo, bhi;
     bits32(w->qh, &blo, &bhi);
     q32 q = nibbles(w->qs);
@@ -74,7 +81,9 @@ static inline int32x4_t block_q5_0(const g4_block_q5_0 *w, const g4_block_q8_0 *
     q.hi = vorrq_s8(q.hi, vreinterpretq_s8_u8(vbicq_u8(vdupq_n_u8(0xF0), bhi)));
     return dot32(q, x->qs);
 }
-static inline int32x4_t block_q5_1(const g4_block_q5_1 *w, const g4_block_q8_1 *x) {
+static inline int32x4_t block_q5_1(const void *wv, const void *xv) {
+    const g4_block_q5_1 *w = wv;
+    const g4_block_q8_1 *x = xv;
     uint8x16_t blo, bhi;
     bits32(w->qh, &blo, &bhi);
     q32 q = nibbles(w->qs);
@@ -82,7 +91,9 @@ static inline int32x4_t block_q5_1(const g4_block_q5_1 *w, const g4_block_q8_1 *
     q.hi = vorrq_s8(q.hi, vreinterpretq_s8_u8(vandq_u8(vdupq_n_u8(0x10), bhi)));
     return dot32(q, x->qs);
 }
-static inline int32x4_t block_q8_0(const g4_block_q8_0 *w, const g4_block_q8_0 *x) {
+static inline int32x4_t block_q8_0(const void *wv, const void *xv) {
+    const g4_block_q8_0 *w = wv;
+    const g4_block_q8_0 *x = xv;
     return dot32((q32){vld1q_s8(w->qs), vld1q_s8(w->qs + 16)}, x->qs);
 }
 
@@ -94,66 +105,81 @@ static inline float32x4_t halves4(const void *p, size_t stride) {
     return vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(h)));
 }
 
-static inline float32x4_t min4_q4_1(const g4_block_q4_1 *w, const g4_block_q8_1 *x) {
+static inline float32x4_t min4_q4_1(const void *wv, const void *xv) {
+    const g4_block_q4_1 *w = wv;
+    const g4_block_q8_1 *x = xv;
     return vmulq_f32(halves4(&w->m, sizeof *w), halves4(&x->s, sizeof *x));
 }
-static inline float min1_q4_1(const g4_block_q4_1 *w, const g4_block_q8_1 *x) {
+static inline float min1_q4_1(const void *wv, const void *xv) {
+    const g4_block_q4_1 *w = wv;
+    const g4_block_q8_1 *x = xv;
     return h2f(w->m) * h2f(x->s);
 }
-static inline float32x4_t min4_q5_1(const g4_block_q5_1 *w, const g4_block_q8_1 *x) {
+static inline float32x4_t min4_q5_1(const void *wv, const void *xv) {
+    const g4_block_q5_1 *w = wv;
+    const g4_block_q8_1 *x = xv;
     return vmulq_f32(halves4(&w->m, sizeof *w), halves4(&x->s, sizeof *x));
 }
-static inline float min1_q5_1(const g4_block_q5_1 *w, const g4_block_q8_1 *x) {
+static inline float min1_q5_1(const void *wv, const void *xv) {
+    const g4_block_q5_1 *w = wv;
+    const g4_block_q8_1 *x = xv;
     return h2f(w->m) * h2f(x->s);
 }
-static inline float32x4_t min4_none(const void *w, const void *x) {
-    (void)w, (void)x;
-    return vdupq_n_f32(0.0f);
-}
-static inline float min1_none(const void *w, const void *x) {
-    (void)w, (void)x;
-    return 0.0f;
-}
-
-#define G4_ARM_DOT32(base, WT, XT, BLOCK, HAS_MIN, MIN4, MIN1)                                                         \
-    float G4_ARM_FN(base)(int64_t n, const void *w, const void *x) {                                                   \
-        const WT *wb = w;                                                                                              \
-        const XT *xb = x;                                                                                              \
-        const int64_t nb = n / 32;                                                                                     \
-        float sum = 0.0f;                                                                                              \
-        int64_t b = 0;                                                                                                 \
-        for (; b + 4 <= nb; b += 4) {                                                                                  \
-            const int32x4_t isum =                                                                                     \
-                vpaddq_s32(vpaddq_s32(BLOCK(wb + b, xb + b), BLOCK(wb + b + 1, xb + b + 1)),                           \
-                           vpaddq_s32(BLOCK(wb + b + 2, xb + b + 2), BLOCK(wb + b + 3, xb + b + 3)));                  \
-            const float32x4_t d = vmulq_f32(halves4(&wb[b].d, sizeof(WT)), halves4(&xb[b].d, sizeof(XT)));             \
-            float32x4_t term = vmulq_f32(d, vcvtq_f32_s32(isum));                                                      \
-            if (HAS_MIN) term = vaddq_f32(term, MIN4(wb + b, xb + b));                                                 \
-            sum += vgetq_lane_f32(term, 0);                                                                            \
-            sum += vgetq_lane_f32(term, 1);                                                                            \
-            sum += vgetq_lane_f32(term, 2);                                                                            \
-            sum += vgetq_lane_f32(term, 3);                                                                            \
-        }                                                                                                              \
-        for (; b < nb; b++) {                                                                                          \
-            const float d = h2f(wb[b].d) * h2f(xb[b].d);                                     \
-            float term = d * (float)vaddvq_s32(BLOCK(wb + b, xb + b));                                                 \
-            if (HAS_MIN) term += MIN1(wb + b, xb + b);                                                                 \
-            sum += term;                                                                                               \
-        }                                                                                                              \
-        return sum;                                                                                                    \
+/* The dot of n elements in blocks of 32: w_bytes and x_bytes long, their first field the half scale
+ * d, block the integer kernel; the _1 types add min4 / min1 per block (NULL for the _0 types). */
+typedef int32x4_t (*block_isum_fn)(const void *w, const void *x);
+typedef float32x4_t (*min_terms4_fn)(const void *w, const void *x);
+typedef float (*min_term_fn)(const void *w, const void *x);
+G4_ARM_INLINE float dot_blocks32(int64_t n, const void *w, size_t w_bytes, const void *x, size_t x_bytes,
+                                 block_isum_fn block, min_terms4_fn min4, min_term_fn min1) {
+    const char *wb = w, *xb = x;
+    const int64_t nb = n / 32;
+    float sum = 0.0f;
+    int64_t b = 0;
+    for (; b + 4 <= nb; b += 4) {
+        const char *w0 = wb + (size_t)b * w_bytes, *x0 = xb + (size_t)b * x_bytes;
+        const int32x4_t isum = vpaddq_s32(
+            vpaddq_s32(block(w0, x0), block(w0 + w_bytes, x0 + x_bytes)),
+            vpaddq_s32(block(w0 + 2 * w_bytes, x0 + 2 * x_bytes), block(w0 + 3 * w_bytes, x0 + 3 * x_bytes)));
+        const float32x4_t d = vmulq_f32(halves4(w0, w_bytes), halves4(x0, x_bytes));
+        float32x4_t term = vmulq_f32(d, vcvtq_f32_s32(isum));
+        if (min4) term = vaddq_f32(term, min4(w0, x0));
+        sum += vgetq_lane_f32(term, 0);
+        sum += vgetq_lane_f32(term, 1);
+        sum += vgetq_lane_f32(term, 2);
+        sum += vgetq_lane_f32(term, 3);
     }
+    for (; b < nb; b++) {
+        const char *w0 = wb + (size_t)b * w_bytes, *x0 = xb + (size_t)b * x_bytes;
+        const float d = h2f(*(const g4_half *)w0) * h2f(*(const g4_half *)x0);
+        float term = d * (float)vaddvq_s32(block(w0, x0));
+        if (min1) term += min1(w0, x0);
+        sum += term;
+    }
+    return sum;
+}
 
-G4_ARM_DOT32(g4_vec_dot_q4_0, g4_block_q4_0, g4_block_q8_0, block_q4_0, 0, min4_none, min1_none)
-G4_ARM_DOT32(g4_vec_dot_q4_1, g4_block_q4_1, g4_block_q8_1, block_q4_1, 1, min4_q4_1, min1_q4_1)
-G4_ARM_DOT32(g4_vec_dot_q5_0, g4_block_q5_0, g4_block_q8_0, block_q5_0, 0, min4_none, min1_none)
-G4_ARM_DOT32(g4_vec_dot_q5_1, g4_block_q5_1, g4_block_q8_1, block_q5_1, 1, min4_q5_1, min1_q5_1)
-G4_ARM_DOT32(g4_vec_dot_q8_0, g4_block_q8_0, g4_block_q8_0, block_q8_0, 0, min4_none, min1_none)
+G4_ARM_INLINE float int_dot_q4_0(int64_t n, const void *w, const void *x) {
+    return dot_blocks32(n, w, sizeof(g4_block_q4_0), x, sizeof(g4_block_q8_0), block_q4_0, NULL, NULL);
+}
+G4_ARM_INLINE float int_dot_q4_1(int64_t n, const void *w, const void *x) {
+    return dot_blocks32(n, w, sizeof(g4_block_q4_1), x, sizeof(g4_block_q8_1), block_q4_1, min4_q4_1, min1_q4_1);
+}
+G4_ARM_INLINE float int_dot_q5_0(int64_t n, const void *w, const void *x) {
+    return dot_blocks32(n, w, sizeof(g4_block_q5_0), x, sizeof(g4_block_q8_0), block_q5_0, NULL, NULL);
+}
+G4_ARM_INLINE float int_dot_q5_1(int64_t n, const void *w, const void *x) {
+    return dot_blocks32(n, w, sizeof(g4_block_q5_1), x, sizeof(g4_block_q8_1), block_q5_1, min4_q5_1, min1_q5_1);
+}
+G4_ARM_INLINE float int_dot_q8_0(int64_t n, const void *w, const void *x) {
+    return dot_blocks32(n, w, sizeof(g4_block_q8_0), x, sizeof(g4_block_q8_0), block_q8_0, NULL, NULL);
+}
 
 /* ---- K-quants ------------------------------------------------------------------------------------- */
 
 /* sum of q * y over 16 elements times an integer sub-block scale, added to acc */
 static inline int32x4_t scaled16(int32x4_t acc, int8x16_t q, const int8_t *y, int scale) {
-    return vmlaq_n_s32(acc, G4_DOT16(vdupq_n_s32(0), q, vld1q_s8(y)), scale);
+    return vmlaq_n_s32(acc, dot16(vdupq_n_s32(0), q, vld1q_s8(y)), scale);
 }
 
 /* sum_k c[k] * bsums[k] for 16 int16 weights c */
@@ -170,7 +196,7 @@ static inline int8x16_t bits_at(uint8x16_t v, int shift, uint8_t mask) {
     return vreinterpretq_s8_u8(vandq_u8(vshlq_u8(v, vdupq_n_s8((int8_t)-shift)), vdupq_n_u8(mask)));
 }
 
-float G4_ARM_FN(g4_vec_dot_q2_K)(int64_t n, const void *w, const void *x) {
+G4_ARM_INLINE float int_dot_q2_K(int64_t n, const void *w, const void *x) {
     const g4_block_q2_K *wb = w;
     const g4_block_q8_K *xb = x;
     float sum = 0.0f;
@@ -191,14 +217,13 @@ float G4_ARM_FN(g4_vec_dot_q2_K)(int64_t n, const void *w, const void *x) {
         const int32_t msum = weighted_bsums(vreinterpretq_s16_u16(vmovl_u8(vget_low_u8(mins))),
                                             vreinterpretq_s16_u16(vmovl_high_u8(mins)), xb[b].bsums);
         const int32_t isum = vaddvq_s32(acc);
-        sum += (h2f(wb[b].d) * xb[b].d) * (float)isum -
-               (h2f(wb[b].dmin) * xb[b].d) * (float)msum;
+        sum += (h2f(wb[b].d) * xb[b].d) * (float)isum - (h2f(wb[b].dmin) * xb[b].d) * (float)msum;
     }
     return sum;
 }
 
 /* Q3_K: q = low2 - 4 where the hmask bit (4 * half + run) is clear. */
-float G4_ARM_FN(g4_vec_dot_q3_K)(int64_t n, const void *w, const void *x) {
+G4_ARM_INLINE float int_dot_q3_K(int64_t n, const void *w, const void *x) {
     const g4_block_q3_K *wb = w;
     const g4_block_q8_K *xb = x;
     float sum = 0.0f;
@@ -249,10 +274,10 @@ static inline float dot_q4_q5_K(g4_half d, g4_half dmin, const uint8_t *scales12
             h1 = vshrq_n_u8(h1, 2);
         }
         const int8_t *y = xb->qs + 64 * c;
-        int32x4_t slo = G4_DOT16(vdupq_n_s32(0), vreinterpretq_s8_u8(lo0), vld1q_s8(y));
-        slo = G4_DOT16(slo, vreinterpretq_s8_u8(lo1), vld1q_s8(y + 16));
-        int32x4_t shi = G4_DOT16(vdupq_n_s32(0), vreinterpretq_s8_u8(hi0), vld1q_s8(y + 32));
-        shi = G4_DOT16(shi, vreinterpretq_s8_u8(hi1), vld1q_s8(y + 48));
+        int32x4_t slo = dot16(vdupq_n_s32(0), vreinterpretq_s8_u8(lo0), vld1q_s8(y));
+        slo = dot16(slo, vreinterpretq_s8_u8(lo1), vld1q_s8(y + 16));
+        int32x4_t shi = dot16(vdupq_n_s32(0), vreinterpretq_s8_u8(hi0), vld1q_s8(y + 32));
+        shi = dot16(shi, vreinterpretq_s8_u8(hi1), vld1q_s8(y + 48));
         acc = vmlaq_n_s32(acc, slo, sc[2 * c]);
         acc = vmlaq_n_s32(acc, shi, sc[2 * c + 1]);
     }
@@ -264,7 +289,7 @@ static inline float dot_q4_q5_K(g4_half d, g4_half dmin, const uint8_t *scales12
     return (h2f(d) * xb->d) * (float)isum - (h2f(dmin) * xb->d) * (float)msum;
 }
 
-float G4_ARM_FN(g4_vec_dot_q4_K)(int64_t n, const void *w, const void *x) {
+G4_ARM_INLINE float int_dot_q4_K(int64_t n, const void *w, const void *x) {
     const g4_block_q4_K *wb = w;
     const g4_block_q8_K *xb = x;
     float sum = 0.0f;
@@ -273,7 +298,7 @@ float G4_ARM_FN(g4_vec_dot_q4_K)(int64_t n, const void *w, const void *x) {
     return sum;
 }
 
-float G4_ARM_FN(g4_vec_dot_q5_K)(int64_t n, const void *w, const void *x) {
+G4_ARM_INLINE float int_dot_q5_K(int64_t n, const void *w, const void *x) {
     const g4_block_q5_K *wb = w;
     const g4_block_q8_K *xb = x;
     float sum = 0.0f;
@@ -284,7 +309,7 @@ float G4_ARM_FN(g4_vec_dot_q5_K)(int64_t n, const void *w, const void *x) {
 
 /* Q6_K: per 128-element half, run r takes its low 4 bits from ql bytes 0-31 (r even) or 32-63 (r
  * odd), low nibbles for r < 2, and its top 2 bits from bits 2r of qh; q = that 6-bit value - 32. */
-float G4_ARM_FN(g4_vec_dot_q6_K)(int64_t n, const void *w, const void *x) {
+G4_ARM_INLINE float int_dot_q6_K(int64_t n, const void *w, const void *x) {
     const g4_block_q6_K *wb = w;
     const g4_block_q8_K *xb = x;
     float sum = 0.0f;

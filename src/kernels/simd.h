@@ -2,7 +2,9 @@
  * The SIMD kernel tables and their functions, beside the scalar reference (dispatch.h states the
  * contract each must meet). Which of these exist depends on the target: the *_avx2.c files are
  * compiled on x86-64 only (with -mavx2 -mfma -mf16c), *_neon.c and *_dotprod.c on AArch64 only (the
- * latter with +dotprod). dispatch.c hands a table out only when the CPU runs it (core/cpu.h).
+ * latter with +dotprod). The tables here are partial: each holds only the entries its instruction
+ * set does faster, and dispatch.c completes it (g4_kernels_with_fallback) and hands it out only
+ * when the CPU runs it (core/cpu.h).
  */
 #ifndef G4_KERNELS_SIMD_H
 #define G4_KERNELS_SIMD_H
@@ -13,7 +15,7 @@
 
 #if defined(__x86_64__)
 #define G4_HAVE_AVX2_KERNELS 1
-extern const g4_kernels g4_kernels_avx2_table;
+extern const g4_kernels g4_kernels_avx2_partial; /* kernels_avx2.c; the rest from the scalar table */
 
 float g4_vec_dot_f32_avx2(int64_t n, const void *w, const void *x);
 float g4_vec_dot_f16_avx2(int64_t n, const void *w, const void *x);
@@ -29,26 +31,34 @@ float g4_vec_dot_q4_K_avx2(int64_t n, const void *w, const void *x);
 float g4_vec_dot_q5_K_avx2(int64_t n, const void *w, const void *x);
 float g4_vec_dot_q6_K_avx2(int64_t n, const void *w, const void *x);
 
-/* Tiles (dispatch.h g4_dot_tile_fn), bit-identical to the vec_dots above (gemm_avx2.c). */
+/* Tiles (dispatch.h g4_dot_tile_fn), bit-identical to the vec_dots above. The avx2 table holds the
+ * transposed tiles for Q4_0, Q8_0, Q4_K and Q6_K (tiles_transposed_avx2.c), which hand batches of
+ * one or two tokens to their per-pair tiles (the _pairs below), and the per-pair tiles of Q4_1,
+ * Q5_0 and Q5_1. */
+void g4_dot_tile_q4_0_avx2(int64_t n, const void *w, size_t w_stride, int nr, const void *x, size_t x_stride, int nt,
+                           float *y, size_t y_stride);
+void g4_dot_tile_q8_0_avx2(int64_t n, const void *w, size_t w_stride, int nr, const void *x, size_t x_stride, int nt,
+                           float *y, size_t y_stride);
 void g4_dot_tile_q4_K_avx2(int64_t n, const void *w, size_t w_stride, int nr, const void *x, size_t x_stride, int nt,
                            float *y, size_t y_stride);
 void g4_dot_tile_q6_K_avx2(int64_t n, const void *w, size_t w_stride, int nr, const void *x, size_t x_stride, int nt,
                            float *y, size_t y_stride);
-/* The same for the 32-element block types (gemm_legacy_avx2.c). */
-#define G4_DECLARE_TILE_AVX2(T)                                                                                        \
-    void g4_dot_tile_##T##_avx2(int64_t n, const void *w, size_t w_stride, int nr, const void *x, size_t x_stride,      \
-                                int nt, float *y, size_t y_stride);
-G4_DECLARE_TILE_AVX2(q4_0)
-G4_DECLARE_TILE_AVX2(q4_1)
-G4_DECLARE_TILE_AVX2(q5_0)
-G4_DECLARE_TILE_AVX2(q5_1)
-G4_DECLARE_TILE_AVX2(q8_0)
-/* The Q4_0, Q8_0 (gemm_legacy_avx2.c), Q4_K and Q6_K (gemm_avx2.c) per-pair tiles; their
- * g4_dot_tile_*_avx2 (gemm_transposed_avx2.c) hand decode and short batches to these. */
-G4_DECLARE_TILE_AVX2(q4_0_pairs)
-G4_DECLARE_TILE_AVX2(q8_0_pairs)
-G4_DECLARE_TILE_AVX2(q4_K_pairs)
-G4_DECLARE_TILE_AVX2(q6_K_pairs)
+/* Per-pair tiles of the 32-element block types (tiles_legacy_avx2.c). */
+void g4_dot_tile_q4_1_avx2(int64_t n, const void *w, size_t w_stride, int nr, const void *x, size_t x_stride, int nt,
+                           float *y, size_t y_stride);
+void g4_dot_tile_q5_0_avx2(int64_t n, const void *w, size_t w_stride, int nr, const void *x, size_t x_stride, int nt,
+                           float *y, size_t y_stride);
+void g4_dot_tile_q5_1_avx2(int64_t n, const void *w, size_t w_stride, int nr, const void *x, size_t x_stride, int nt,
+                           float *y, size_t y_stride);
+void g4_dot_tile_q4_0_pairs_avx2(int64_t n, const void *w, size_t w_stride, int nr, const void *x, size_t x_stride,
+                                 int nt, float *y, size_t y_stride);
+void g4_dot_tile_q8_0_pairs_avx2(int64_t n, const void *w, size_t w_stride, int nr, const void *x, size_t x_stride,
+                                 int nt, float *y, size_t y_stride);
+/* Per-pair tiles of Q4_K and Q6_K (tiles_kquants_avx2.c). */
+void g4_dot_tile_q4_K_pairs_avx2(int64_t n, const void *w, size_t w_stride, int nr, const void *x, size_t x_stride,
+                                 int nt, float *y, size_t y_stride);
+void g4_dot_tile_q6_K_pairs_avx2(int64_t n, const void *w, size_t w_stride, int nr, const void *x, size_t x_stride,
+                                 int nt, float *y, size_t y_stride);
 
 void g4_quantize_act_f16_avx2(const float *x, void *out, int64_t n);
 void g4_quantize_act_bf16_avx2(const float *x, void *out, int64_t n);
@@ -64,8 +74,9 @@ void g4_softcap_avx2(float *x, int64_t n, float cap);
 
 #if defined(__aarch64__)
 #define G4_HAVE_NEON_KERNELS 1
-extern const g4_kernels g4_kernels_neon_table;
-extern const g4_kernels g4_kernels_neon_dotprod_table;
+/* kernels_neon.c: neon's rest from the scalar table, neon-dotprod's (all but its SDOT dots) from neon */
+extern const g4_kernels g4_kernels_neon_partial;
+extern const g4_kernels g4_kernels_neon_dotprod_partial;
 
 /* Float dots, activation quantizers and vector ops: baseline Armv8 NEON, shared by both tables. */
 float g4_vec_dot_f32_neon(int64_t n, const void *w, const void *x);

@@ -2,8 +2,9 @@
  * What every AVX2 dot-product tile (dispatch.h g4_dot_tile_fn) shares: the tile computes eight
  * (row, token) pairs at once, one per float lane, as 8 rows x 1 token (decode: each activation
  * block is loaded once for eight rows), 4 x 2, or 2 x 4 (each weight block is unpacked once for four
- * tokens). Prefill of the main weight types uses the transposed tiles instead
- * (gemm_transposed_avx2.c). Included only by *_avx2.c files.
+ * tokens), and the driver that serves the dispatch.h contract with those shapes. Prefill of Q4_0,
+ * Q8_0, Q4_K and Q6_K uses the transposed tiles instead (tiles_transposed_avx2.c). Included only by
+ * *_avx2.c files.
  */
 #ifndef G4_KERNELS_TILE_AVX2_H
 #define G4_KERNELS_TILE_AVX2_H
@@ -13,6 +14,7 @@
 #include <stdint.h>
 
 #define G4_INLINE static inline __attribute__((always_inline))
+#define G4_NOINLINE static __attribute__((noinline))
 
 G4_INLINE __m256i load32(const void *p) {
     return _mm256_loadu_si256((const __m256i *)p);
@@ -45,12 +47,12 @@ G4_INLINE __m256 widen_halves(const uint16_t h[8]) {
                                          (short)h[1], (short)h[0]));
 }
 G4_INLINE __m256 half_lanes_by_row(const uint16_t h[8], int nt) {
-    return _mm256_permutevar8x32_ps(widen_halves(h), _mm256_setr_epi32(0 / nt, 1 / nt, 2 / nt, 3 / nt, 4 / nt, 5 / nt,
-                                                                       6 / nt, 7 / nt));
+    return _mm256_permutevar8x32_ps(widen_halves(h),
+                                    _mm256_setr_epi32(0 / nt, 1 / nt, 2 / nt, 3 / nt, 4 / nt, 5 / nt, 6 / nt, 7 / nt));
 }
 G4_INLINE __m256 half_lanes_by_token(const uint16_t h[8], int nt) {
-    return _mm256_permutevar8x32_ps(widen_halves(h), _mm256_setr_epi32(0 % nt, 1 % nt, 2 % nt, 3 % nt, 4 % nt, 5 % nt,
-                                                                       6 % nt, 7 % nt));
+    return _mm256_permutevar8x32_ps(widen_halves(h),
+                                    _mm256_setr_epi32(0 % nt, 1 % nt, 2 % nt, 3 % nt, 4 % nt, 5 % nt, 6 % nt, 7 % nt));
 }
 
 /* Starts loading the next tile's rows (the 8 after these, w_stride bytes apart) while this one
@@ -60,41 +62,42 @@ G4_INLINE void prefetch_next_rows(const void *block, ptrdiff_t row_stride, int b
     for (int off = 0; off < bytes; off += 64) _mm_prefetch(p + off, _MM_HINT_T0);
 }
 
-/* Splits the nr x nt request into 8-lane shapes (8 x 1 for one token, 4 x 2 for two, 2 x 4 for three
- * or four) of at most max_tt tokens; rows and tokens past the request repeat the last one (computed,
- * not stored). SHAPE_CALL computes the tile of tr rows from nb blocks of wr[] and xr[]. */
-#define G4_TILE_ENTRY_SPLIT(name, wtype, xtype, qk, max_tt, SHAPE_CALL)                                                \
-    void name(int64_t n, const void *w, size_t w_stride, int nr, const void *x, size_t x_stride, int nt, float *y,    \
-              size_t y_stride) {                                                                                       \
-        const int64_t nb = n / (qk);                                                                                   \
-        for (int t0 = 0; t0 < nt; t0 += (max_tt)) {                                                                    \
-            const int ntt = nt - t0 < (max_tt) ? nt - t0 : (max_tt);                                                   \
-            const int tr = ntt == 1 ? 8 : ntt == 2 ? 4 : 2, tt = 8 / tr;                                               \
-            for (int r0 = 0; r0 < nr; r0 += tr) {                                                                      \
-                const wtype *wr[8];                                                                                    \
-                const xtype *xr[8];                                                                                    \
-                for (int r = 0; r < tr; r++) {                                                                         \
-                    const int rr = r0 + r < nr ? r0 + r : nr - 1;                                                      \
-                    wr[r] = (const wtype *)((const char *)w + (size_t)rr * w_stride);                                  \
-                }                                                                                                      \
-                for (int t = 0; t < tt; t++)                                                                           \
-                    xr[t] = (const xtype *)((const char *)x + (size_t)(t0 + (t < ntt ? t : ntt - 1)) * x_stride);      \
-                float out[8];                                                                                          \
-                _mm256_storeu_ps(out, SHAPE_CALL);                                                                     \
-                for (int r = 0; r < tr && r0 + r < nr; r++)                                                            \
-                    for (int t = 0; t < ntt; t++) y[(size_t)(t0 + t) * y_stride + (size_t)(r0 + r)] = out[r * tt + t]; \
-            }                                                                                                          \
-        }                                                                                                              \
+/* Block b of a row that arrives untyped (one driver serves every block type): (const T *)row + b. */
+G4_INLINE const void *block_at(const void *row, int64_t b, size_t block_bytes) {
+    return (const char *)row + (size_t)b * block_bytes;
+}
+
+/* One 8-lane shape of a per-pair tile: rows w[0..tr) against tokens x[0..8 / tr) over nb blocks,
+ * lane r * (8 / tr) + t holding pair (r, t). Each type has one per shape, specialised (noinline) on
+ * tr so that its row and token loops unroll. */
+typedef __m256 (*g4_pairs_shape_fn)(int64_t nb, const void *const *w, const void *const *x);
+
+/* The g4_dot_tile_fn contract over the 8-lane shapes: the nr x nt request is split into 8 x 1 (one
+ * token), 4 x 2 (two) or 2 x 4 (three or four) shapes of at most max_tokens (2 or 4) tokens each;
+ * rows and tokens past the request repeat the last one (computed, not stored). With max_tokens 2
+ * only the first two shapes run (shape_2x4 may be NULL). */
+G4_INLINE void g4_pairs_tile_drive(int64_t nb, const void *w, size_t w_stride, int nr, const void *x, size_t x_stride,
+                                   int nt, float *y, size_t y_stride, int max_tokens, g4_pairs_shape_fn shape_8x1,
+                                   g4_pairs_shape_fn shape_4x2, g4_pairs_shape_fn shape_2x4) {
+    for (int t0 = 0; t0 < nt; t0 += max_tokens) {
+        const int ntt = nt - t0 < max_tokens ? nt - t0 : max_tokens;
+        const int tr = ntt == 1 ? 8 : ntt == 2 ? 4 : 2, tt = 8 / tr;
+        for (int r0 = 0; r0 < nr; r0 += tr) {
+            const void *wr[8], *xr[8];
+            for (int r = 0; r < tr; r++) {
+                const int rr = r0 + r < nr ? r0 + r : nr - 1;
+                wr[r] = (const char *)w + (size_t)rr * w_stride;
+            }
+            for (int t = 0; t < tt; t++) xr[t] = (const char *)x + (size_t)(t0 + (t < ntt ? t : ntt - 1)) * x_stride;
+            const __m256 v = tr == 8                      ? shape_8x1(nb, wr, xr)
+                             : tr == 4 || max_tokens == 2 ? shape_4x2(nb, wr, xr)
+                                                          : shape_2x4(nb, wr, xr);
+            float out[8];
+            _mm256_storeu_ps(out, v);
+            for (int r = 0; r < tr && r0 + r < nr; r++)
+                for (int t = 0; t < ntt; t++) y[(size_t)(t0 + t) * y_stride + (size_t)(r0 + r)] = out[r * tt + t];
+        }
     }
-
-/* Up to four tokens per pass, in the three shapes. */
-#define G4_TILE_ENTRY(name, wtype, xtype, qk, k8x1, k4x2, k2x4)                                                        \
-    G4_TILE_ENTRY_SPLIT(name, wtype, xtype, qk, 4,                                                                     \
-                        tr == 8 ? k8x1(nb, wr, xr) : tr == 4 ? k4x2(nb, wr, xr) : k2x4(nb, wr, xr))
-
-/* For tiles that serve only decode and short batches (prefill has its own): two tokens per pass,
- * so only the 8 x 1 and 4 x 2 shapes exist. */
-#define G4_TILE_ENTRY_DECODE(name, wtype, xtype, qk, k8x1, k4x2)                                                       \
-    G4_TILE_ENTRY_SPLIT(name, wtype, xtype, qk, 2, tr == 8 ? k8x1(nb, wr, xr) : k4x2(nb, wr, xr))
+}
 
 #endif

@@ -40,26 +40,42 @@ static inline __m256 load_f16(const void *p, int64_t i) {
     return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)((const g4_half *)p + i)));
 }
 
-#define G4_FLOAT_DOT(name, load, scalar_elem)                                                                          \
-    float name(int64_t n, const void *w, const void *x) {                                                              \
-        __m256d a0 = _mm256_setzero_pd(), a1 = a0, a2 = a0, a3 = a0;                                                   \
-        int64_t i = 0;                                                                                                 \
-        for (; i + 16 <= n; i += 16) {                                                                                 \
-            const __m256 p = _mm256_mul_ps(load(w, i), load(x, i));                                                    \
-            const __m256 q = _mm256_mul_ps(load(w, i + 8), load(x, i + 8));                                            \
-            a0 = widen_add(a0, _mm256_castps256_ps128(p));                                                             \
-            a1 = widen_add(a1, _mm256_extractf128_ps(p, 1));                                                           \
-            a2 = widen_add(a2, _mm256_castps256_ps128(q));                                                             \
-            a3 = widen_add(a3, _mm256_extractf128_ps(q, 1));                                                           \
-        }                                                                                                              \
-        double sum = hsum_pd(a0, a1, a2, a3);                                                                          \
-        for (; i < n; i++) sum += (double)scalar_elem;                                                                 \
-        return (float)sum;                                                                                             \
+/* The float dot over load's 8-element loads (products rounded to f32, summed in double in four
+ * lanes); the last n % 16 elements one at a time through product. */
+typedef __m256 (*load8_fn)(const void *p, int64_t i);
+typedef float (*product_fn)(const void *w, const void *x, int64_t i);
+static inline __attribute__((always_inline)) float float_dot(int64_t n, const void *w, const void *x, load8_fn load,
+                                                             product_fn product) {
+    __m256d a0 = _mm256_setzero_pd(), a1 = a0, a2 = a0, a3 = a0;
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m256 p = _mm256_mul_ps(load(w, i), load(x, i));
+        const __m256 q = _mm256_mul_ps(load(w, i + 8), load(x, i + 8));
+        a0 = widen_add(a0, _mm256_castps256_ps128(p));
+        a1 = widen_add(a1, _mm256_extractf128_ps(p, 1));
+        a2 = widen_add(a2, _mm256_castps256_ps128(q));
+        a3 = widen_add(a3, _mm256_extractf128_ps(q, 1));
     }
+    double sum = hsum_pd(a0, a1, a2, a3);
+    for (; i < n; i++) sum += (double)product(w, x, i);
+    return (float)sum;
+}
 
-G4_FLOAT_DOT(g4_vec_dot_f32_avx2, load_f32, (((const float *)w)[i] * ((const float *)x)[i]))
-G4_FLOAT_DOT(g4_vec_dot_f16_avx2, load_f16,
-             (g4_half_to_float(((const g4_half *)w)[i]) * g4_half_to_float(((const g4_half *)x)[i])))
+static inline float product_f32(const void *w, const void *x, int64_t i) {
+    return ((const float *)w)[i] * ((const float *)x)[i];
+}
+static inline float product_f16(const void *w, const void *x, int64_t i) {
+    return g4_half_to_float(((const g4_half *)w)[i]) * g4_half_to_float(((const g4_half *)x)[i]);
+}
+
+float g4_vec_dot_f32_avx2(int64_t n, const void *w, const void *x) {
+    return float_dot(n, w, x, load_f32, product_f32);
+}
+
+float g4_vec_dot_f16_avx2(int64_t n, const void *w, const void *x) {
+    return float_dot(n, w, x, load_f16, product_f16);
+}
+
 /* bf16 is the top half of an f32: a 32-bit lane holding two bf16 gives the even element by a shift
  * and the odd one by masking, with no shuffles. Both operands are split alike, so the products pair up. */
 static inline __m256 bf16_even(__m256i v) {
@@ -120,55 +136,70 @@ static inline __m128 halves4(const void *p, size_t stride) {
     return _mm_cvtph_ps(_mm_loadl_epi64((const __m128i *)h));
 }
 
-/* mw * sx for four consecutive blocks and for one (the _1 types' min term, with the reference's roundings). */
-#define G4_MIN_TERMS(WT)                                                                                               \
-    static inline __m128 min4_##WT(const WT *w, const g4_block_q8_1 *x) {                                              \
-        return _mm_mul_ps(halves4(&w->m, sizeof(WT)), halves4(&x->s, sizeof(g4_block_q8_1)));                          \
-    }                                                                                                                  \
-    static inline float min1_##WT(const WT *w, const g4_block_q8_1 *x) {                                               \
-        return g4_half_to_float(w->m) * g4_half_to_float(x->s);                                                        \
-    }
-G4_MIN_TERMS(g4_block_q4_1)
-G4_MIN_TERMS(g4_block_q5_1)
-
-/* The _0 types have no min term; these are never called (HAS_MIN is 0) but keep the macro typed. */
-static inline __m128 min4_none(const void *w, const void *x) {
-    (void)w, (void)x;
-    return _mm_setzero_ps();
+/* mw * sx for four consecutive blocks (w_bytes apart) and for one: the _1 types' min term, with the
+ * reference's roundings. */
+typedef __m128 (*min_terms4_fn)(const void *w, const void *x);
+typedef float (*min_term_fn)(const void *w, const void *x);
+static inline __m128 min4_q4_1(const void *w, const void *x) {
+    return _mm_mul_ps(halves4(&((const g4_block_q4_1 *)w)->m, sizeof(g4_block_q4_1)),
+                      halves4(&((const g4_block_q8_1 *)x)->s, sizeof(g4_block_q8_1)));
 }
-static inline float min1_none(const void *w, const void *x) {
-    (void)w, (void)x;
-    return 0.0f;
+static inline float min1_q4_1(const void *w, const void *x) {
+    return g4_half_to_float(((const g4_block_q4_1 *)w)->m) * g4_half_to_float(((const g4_block_q8_1 *)x)->s);
+}
+static inline __m128 min4_q5_1(const void *w, const void *x) {
+    return _mm_mul_ps(halves4(&((const g4_block_q5_1 *)w)->m, sizeof(g4_block_q5_1)),
+                      halves4(&((const g4_block_q8_1 *)x)->s, sizeof(g4_block_q8_1)));
+}
+static inline float min1_q5_1(const void *w, const void *x) {
+    return g4_half_to_float(((const g4_block_q5_1 *)w)->m) * g4_half_to_float(((const g4_block_q8_1 *)x)->s);
 }
 
-/* One function per type: WT/XT are the block types, BLOCK the 8-lane integer kernel; the _1 types
- * (HAS_MIN) add MIN4/MIN1 per block. */
-#define G4_DOT32(name, WT, XT, BLOCK, HAS_MIN, MIN4, MIN1)                                                             \
-    float name(int64_t n, const void *w, const void *x) {                                                              \
-        const WT *wb = w;                                                                                              \
-        const XT *xb = x;                                                                                              \
-        const int64_t nb = n / 32;                                                                                     \
-        float sum = 0.0f;                                                                                              \
-        int64_t b = 0;                                                                                                 \
-        for (; b + 4 <= nb; b += 4) {                                                                                  \
-            const __m128i isum = hsum4_i32(BLOCK(wb + b, xb + b), BLOCK(wb + b + 1, xb + b + 1),                       \
-                                           BLOCK(wb + b + 2, xb + b + 2), BLOCK(wb + b + 3, xb + b + 3));              \
-            const __m128 d = _mm_mul_ps(halves4(&wb[b].d, sizeof(WT)), halves4(&xb[b].d, sizeof(XT)));                 \
-            __m128 term = _mm_mul_ps(d, _mm_cvtepi32_ps(isum));                                                        \
-            if (HAS_MIN) term = _mm_add_ps(term, MIN4(wb + b, xb + b));                                                \
-            sum = add_in_order(sum, term);                                                                             \
-        }                                                                                                              \
-        for (; b < nb; b++) {                                                                                          \
-            const float d = g4_half_to_float(wb[b].d) * g4_half_to_float(xb[b].d);                                     \
-            float term = d * (float)hsum_i32(BLOCK(wb + b, xb + b));                                                   \
-            if (HAS_MIN) term += MIN1(wb + b, xb + b);                                                                 \
-            sum += term;                                                                                               \
-        }                                                                                                              \
-        return sum;                                                                                                    \
+/* The dot of n elements in blocks of 32: w_bytes and x_bytes long, their first field the half scale
+ * d, block the 8-lane integer kernel; the _1 types add min4 / min1 per block (NULL for the _0 types). */
+static inline __attribute__((always_inline)) float dot32(int64_t n, const void *w, size_t w_bytes, const void *x,
+                                                         size_t x_bytes, g4_block_isum_fn block, min_terms4_fn min4,
+                                                         min_term_fn min1) {
+    const char *wb = w, *xb = x;
+    const int64_t nb = n / 32;
+    float sum = 0.0f;
+    int64_t b = 0;
+    for (; b + 4 <= nb; b += 4) {
+        const char *w0 = wb + (size_t)b * w_bytes, *x0 = xb + (size_t)b * x_bytes;
+        const __m128i isum =
+            hsum4_i32(block(w0, x0), block(w0 + w_bytes, x0 + x_bytes), block(w0 + 2 * w_bytes, x0 + 2 * x_bytes),
+                      block(w0 + 3 * w_bytes, x0 + 3 * x_bytes));
+        const __m128 d = _mm_mul_ps(halves4(w0, w_bytes), halves4(x0, x_bytes));
+        __m128 term = _mm_mul_ps(d, _mm_cvtepi32_ps(isum));
+        if (min4) term = _mm_add_ps(term, min4(w0, x0));
+        sum = add_in_order(sum, term);
     }
+    for (; b < nb; b++) {
+        const char *w0 = wb + (size_t)b * w_bytes, *x0 = xb + (size_t)b * x_bytes;
+        const float d = g4_half_to_float(*(const g4_half *)w0) * g4_half_to_float(*(const g4_half *)x0);
+        float term = d * (float)hsum_i32(block(w0, x0));
+        if (min1) term += min1(w0, x0);
+        sum += term;
+    }
+    return sum;
+}
 
-G4_DOT32(g4_vec_dot_q4_0_avx2, g4_block_q4_0, g4_block_q8_0, block_q4_0, 0, min4_none, min1_none)
-G4_DOT32(g4_vec_dot_q4_1_avx2, g4_block_q4_1, g4_block_q8_1, block_q4_1, 1, min4_g4_block_q4_1, min1_g4_block_q4_1)
-G4_DOT32(g4_vec_dot_q5_0_avx2, g4_block_q5_0, g4_block_q8_0, block_q5_0, 0, min4_none, min1_none)
-G4_DOT32(g4_vec_dot_q5_1_avx2, g4_block_q5_1, g4_block_q8_1, block_q5_1, 1, min4_g4_block_q5_1, min1_g4_block_q5_1)
-G4_DOT32(g4_vec_dot_q8_0_avx2, g4_block_q8_0, g4_block_q8_0, block_q8_0, 0, min4_none, min1_none)
+float g4_vec_dot_q4_0_avx2(int64_t n, const void *w, const void *x) {
+    return dot32(n, w, sizeof(g4_block_q4_0), x, sizeof(g4_block_q8_0), block_q4_0, NULL, NULL);
+}
+
+float g4_vec_dot_q4_1_avx2(int64_t n, const void *w, const void *x) {
+    return dot32(n, w, sizeof(g4_block_q4_1), x, sizeof(g4_block_q8_1), block_q4_1, min4_q4_1, min1_q4_1);
+}
+
+float g4_vec_dot_q5_0_avx2(int64_t n, const void *w, const void *x) {
+    return dot32(n, w, sizeof(g4_block_q5_0), x, sizeof(g4_block_q8_0), block_q5_0, NULL, NULL);
+}
+
+float g4_vec_dot_q5_1_avx2(int64_t n, const void *w, const void *x) {
+    return dot32(n, w, sizeof(g4_block_q5_1), x, sizeof(g4_block_q8_1), block_q5_1, min4_q5_1, min1_q5_1);
+}
+
+float g4_vec_dot_q8_0_avx2(int64_t n, const void *w, const void *x) {
+    return dot32(n, w, sizeof(g4_block_q8_0), x, sizeof(g4_block_q8_0), block_q8_0, NULL, NULL);
+}

@@ -5,6 +5,40 @@
  */
 #include <arm_neon.h>
 
-#define G4_DOT16(acc, a, b) vdotq_s32((acc), (a), (b))
-#define G4_ARM_SUFFIX dotprod
 #include "kernels/int_dots_arm.h"
+
+/* int_dots_arm.h's int8 product-accumulate: one SDOT. */
+static inline int32x4_t dot16(int32x4_t acc, int8x16_t a, int8x16_t b) {
+    return vdotq_s32(acc, a, b);
+}
+
+float g4_vec_dot_q4_0_dotprod(int64_t n, const void *w, const void *x) {
+    return int_dot_q4_0(n, w, x);
+}
+float g4_vec_dot_q4_1_dotprod(int64_t n, const void *w, const void *x) {
+    return int_dot_q4_1(n, w, x);
+}
+float g4_vec_dot_q5_0_dotprod(int64_t n, const void *w, const void *x) {
+    return int_dot_q5_0(n, w, x);
+}
+float g4_vec_dot_q5_1_dotprod(int64_t n, const void *w, const void *x) {
+    return int_dot_q5_1(n, w, x);
+}
+float g4_vec_dot_q8_0_dotprod(int64_t n, const void *w, const void *x) {
+    return int_dot_q8_0(n, w, x);
+}
+float g4_vec_dot_q2_K_dotprod(int64_t n, const void *w, const void *x) {
+    return int_dot_q2_K(n, w, x);
+}
+float g4_vec_dot_q3_K_dotprod(int64_t n, const void *w, const void *x) {
+    return int_dot_q3_K(n, w, x);
+}
+float g4_vec_dot_q4_K_dotprod(int64_t n, const void *w, const void *x) {
+    return int_dot_q4_K(n, w, x);
+}
+float g4_vec_dot_q5_K_dotprod(int64_t n, const void *w, const void *x) {
+    return int_dot_q5_K(n, w, x);
+}
+float g4_vec_dot_q6_K_dotprod(int64_t n, const void *w, const void *x) {
+    return int_dot_q6_K(n, w, x);
+}

@@ -11,14 +11,47 @@
 #include "kernels/quants.h"
 #include "kernels/simd.h"
 
-static inline int32x4_t g4_dot16_widening(int32x4_t acc, int8x16_t a, int8x16_t b) {
+#include "kernels/int_dots_arm.h"
+
+/* int_dots_arm.h's int8 product-accumulate: widening multiplies into int16 pairs, pairwise into int32. */
+static inline int32x4_t dot16(int32x4_t acc, int8x16_t a, int8x16_t b) {
     int16x8_t p = vmull_s8(vget_low_s8(a), vget_low_s8(b));
     p = vmlal_high_s8(p, a, b);
     return vpadalq_s16(acc, p);
 }
-#define G4_DOT16(acc, a, b) g4_dot16_widening((acc), (a), (b))
-#define G4_ARM_SUFFIX neon
-#include "kernels/int_dots_arm.h"
+
+/* ---- integer types ------------------------------------------------------------------------------ */
+
+float g4_vec_dot_q4_0_neon(int64_t n, const void *w, const void *x) {
+    return int_dot_q4_0(n, w, x);
+}
+float g4_vec_dot_q4_1_neon(int64_t n, const void *w, const void *x) {
+    return int_dot_q4_1(n, w, x);
+}
+float g4_vec_dot_q5_0_neon(int64_t n, const void *w, const void *x) {
+    return int_dot_q5_0(n, w, x);
+}
+float g4_vec_dot_q5_1_neon(int64_t n, const void *w, const void *x) {
+    return int_dot_q5_1(n, w, x);
+}
+float g4_vec_dot_q8_0_neon(int64_t n, const void *w, const void *x) {
+    return int_dot_q8_0(n, w, x);
+}
+float g4_vec_dot_q2_K_neon(int64_t n, const void *w, const void *x) {
+    return int_dot_q2_K(n, w, x);
+}
+float g4_vec_dot_q3_K_neon(int64_t n, const void *w, const void *x) {
+    return int_dot_q3_K(n, w, x);
+}
+float g4_vec_dot_q4_K_neon(int64_t n, const void *w, const void *x) {
+    return int_dot_q4_K(n, w, x);
+}
+float g4_vec_dot_q5_K_neon(int64_t n, const void *w, const void *x) {
+    return int_dot_q5_K(n, w, x);
+}
+float g4_vec_dot_q6_K_neon(int64_t n, const void *w, const void *x) {
+    return int_dot_q6_K(n, w, x);
+}
 
 /* ---- float types ------------------------------------------------------------------------------- */
 

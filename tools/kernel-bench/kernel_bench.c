@@ -4,7 +4,10 @@
  * 262144-wide row (the vocabulary softcap). Prints ns per call, weight GB/s and the speedup over
  * the scalar table. A development tool, not a test: timings depend on the machine and its load.
  *
- *   kernel-bench [-n DIM] [-t THREADS] [-k TOKENS] [-s SECONDS_PER_CASE]
+ *   kernel-bench [-n DIM] [-t THREADS] [-k TOKENS] [-s SECONDS_PER_CASE] [-T TABLE]
+ *
+ * -T times only that table (no speedup column): before/after comparisons of one table's kernels
+ * without the minutes the scalar GEMMs take at -k 512.
  */
 #include <math.h>
 #include <stdio.h>
@@ -78,6 +81,7 @@ int main(int argc, char **argv) {
     int64_t n = 1536, n_tok = 1;
     int threads = 1;
     double min_s = 0.3;
+    const char *only_table = NULL;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "-n"))
             n = atoll(argv[i + 1]);
@@ -87,8 +91,10 @@ int main(int argc, char **argv) {
             n_tok = atoll(argv[i + 1]);
         else if (!strcmp(argv[i], "-s"))
             min_s = atof(argv[i + 1]);
+        else if (!strcmp(argv[i], "-T"))
+            only_table = argv[i + 1];
         else {
-            fprintf(stderr, "usage: %s [-n DIM] [-t THREADS] [-k TOKENS] [-s SECONDS]\n", argv[0]);
+            fprintf(stderr, "usage: %s [-n DIM] [-t THREADS] [-k TOKENS] [-s SECONDS] [-T TABLE]\n", argv[0]);
             return 2;
         }
     }
@@ -103,7 +109,12 @@ int main(int argc, char **argv) {
     printf("cpu %s; best table %s; GEMV %lld x %lld, %lld token(s), %d thread(s)\n", desc, g4_kernels_best()->name,
            (long long)n, (long long)n, (long long)n_tok, threads);
     for (size_t i = 0; i < N_TABLES; i++)
-        if (g4_kernels_by_name(k_tables[i])) tables[nt++] = g4_kernels_by_name(k_tables[i]);
+        if (g4_kernels_by_name(k_tables[i]) && (!only_table || !strcmp(only_table, k_tables[i])))
+            tables[nt++] = g4_kernels_by_name(k_tables[i]);
+    if (nt == 0) {
+        fprintf(stderr, "no kernel table \"%s\" runs on this CPU (scalar, avx2, neon, neon-dotprod)\n", only_table);
+        return 2;
+    }
 
     g4_pool *pool = threads > 1 ? g4_pool_new(threads) : NULL;
     float *x = malloc((size_t)(n * n_tok) * sizeof(float)), *y = malloc((size_t)(n * n_tok) * sizeof(float));

@@ -1,17 +1,20 @@
 /*
- * AVX2 prefill tiles for Q4_0 and Q8_0 weights: 8 rows x up to 8 tokens, with the eight rows'
- * blocks transposed in registers so that no per-pair horizontal sum is needed.
+ * AVX2 prefill tiles for Q4_0, Q8_0, Q4_K and Q6_K weights: 8 rows x up to 8 tokens, with the eight
+ * rows' blocks transposed in registers so that no per-pair horizontal sum is needed.
  *
  * After the transposition register k holds elements 4k..4k+3 of every row (lane r = row r). One
  * token's matching four activations are broadcast to all lanes, and one multiply-add gives all
  * eight rows' partial sums at once; the lanes simply accumulate. The transposition is paid once per
  * block of eight rows and shared by every token of the tile, so this pays from about three tokens
- * on; decode and shorter batches use the per-pair tiles of gemm_legacy_avx2.c.
+ * on; decode and shorter batches go to the per-pair tiles (tiles_legacy_avx2.c for Q4_0 and Q8_0,
+ * tiles_kquants_avx2.c for Q4_K and Q6_K).
  *
- * The integer block sums are exact and the float term is the scalar reference's,
- * (dw * dx) * (float)isum added in block order, so every pair gets g4_vec_dot_*_ref's bits.
+ * The integer block sums are exact and the float term is the scalar reference's, (dw * dx) *
+ * (float)isum (Q4_K: minus (dmin * dx) * (float)msum) added in block order, so every pair gets
+ * g4_vec_dot_*_ref's bits.
  */
 #include <immintrin.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "kernels/blocks.h"
@@ -59,16 +62,27 @@ G4_INLINE __m256i broadcast4(const void *p) {
     return _mm256_set1_epi32(load_u32(p));
 }
 
-/* The half-precision field `f` of the eight rows' block b as floats, lane r = row r (exact, F16C). */
-#define ROW_HALVES(w, b, f)                                                                                            \
-    widen_halves(                                                                                                      \
-        (const uint16_t[8]){w[0][b].f, w[1][b].f, w[2][b].f, w[3][b].f, w[4][b].f, w[5][b].f, w[6][b].f, w[7][b].f})
+/* Block b of row r or token t (the driver hands the rows over untyped). */
+G4_INLINE const g4_block_q4_0 *q4_0_at(const void *const *w, int r, int64_t b) {
+    return (const g4_block_q4_0 *)w[r] + b;
+}
+G4_INLINE const g4_block_q8_0 *q8_0_at(const void *const *w, int r, int64_t b) {
+    return (const g4_block_q8_0 *)w[r] + b;
+}
+G4_INLINE const g4_block_q4_K *q4_K_at(const void *const *w, int r, int64_t b) {
+    return (const g4_block_q4_K *)w[r] + b;
+}
+G4_INLINE const g4_block_q6_K *q6_K_at(const void *const *w, int r, int64_t b) {
+    return (const g4_block_q6_K *)w[r] + b;
+}
+G4_INLINE const g4_block_q8_K *q8_K_at(const void *const *x, int t, int64_t b) {
+    return (const g4_block_q8_K *)x[t] + b;
+}
 
-/* Bytes off..off+3 of the byte array `f` of the eight rows' block b, lane r = row r. */
-#define ROW_U32(w, b, f, off)                                                                                          \
-    _mm256_setr_epi32(load_u32(&w[0][b].f[off]), load_u32(&w[1][b].f[off]), load_u32(&w[2][b].f[off]),                 \
-                      load_u32(&w[3][b].f[off]), load_u32(&w[4][b].f[off]), load_u32(&w[5][b].f[off]),                 \
-                      load_u32(&w[6][b].f[off]), load_u32(&w[7][b].f[off]))
+/* *h[r] in lane r, as floats (exact, F16C): one half-precision field of the eight rows' blocks. */
+G4_INLINE __m256 halves_lanes(const g4_half *const h[8]) {
+    return widen_halves((const uint16_t[8]){*h[0], *h[1], *h[2], *h[3], *h[4], *h[5], *h[6], *h[7]});
+}
 
 /* Signed byte jj of every 32-bit lane of v as both int16 halves of that lane (pair = 0), or bytes jj
  * and jj + 1 as the two halves (pair = 1): a row's scale ready for vpmaddwd. */
@@ -99,7 +113,7 @@ G4_INLINE int32_t q8_block_sum(const int8_t *qs) {
     return _mm_cvtsi128_si32(s);
 }
 
-G4_INLINE void q4_0_rows8(int64_t nb, const g4_block_q4_0 *const w[8], const g4_block_q8_0 *const *x, int nt,
+G4_INLINE void q4_0_rows8(int64_t nb, const void *const w[8], const void *const *x, int nt,
                           __m256 acc[G4_TILE_TOKENS]) {
     int32_t bias[G4_TILE_TOKENS][PREP_BLOCKS]; /* 8 * sum(y) per token and block */
     float dx[G4_TILE_TOKENS][PREP_BLOCKS];
@@ -108,22 +122,24 @@ G4_INLINE void q4_0_rows8(int64_t nb, const g4_block_q4_0 *const w[8], const g4_
         const int nbb = (int)(nb - b0 < PREP_BLOCKS ? nb - b0 : PREP_BLOCKS);
         for (int t = 0; t < nt; t++)
             for (int i = 0; i < nbb; i++) {
-                bias[t][i] = 8 * q8_block_sum(x[t][b0 + i].qs);
-                dx[t][i] = _cvtsh_ss(x[t][b0 + i].d);
+                bias[t][i] = 8 * q8_block_sum(q8_0_at(x, t, b0 + i)->qs);
+                dx[t][i] = _cvtsh_ss(q8_0_at(x, t, b0 + i)->d);
             }
         for (int i = 0; i < nbb; i++) {
             const int64_t b = b0 + i;
             const uint8_t *src[8];
-            for (int r = 0; r < 8; r++) src[r] = w[r][b].qs;
+            for (int r = 0; r < 8; r++) src[r] = q4_0_at(w, r, b)->qs;
             __m256i c[4], q[8];
             transpose8x16(src, c);
             for (int k = 0; k < 4; k++) {
                 q[k] = _mm256_and_si256(c[k], low4);                           /* elements 4k..4k+3 */
                 q[k + 4] = _mm256_and_si256(_mm256_srli_epi16(c[k], 4), low4); /* elements 16+4k.. */
             }
-            const __m256 dw = ROW_HALVES(w, b, d);
+            const g4_half *d[8];
+            for (int r = 0; r < 8; r++) d[r] = &q4_0_at(w, r, b)->d;
+            const __m256 dw = halves_lanes(d);
             for (int t = 0; t < nt; t++) {
-                const int8_t *y = x[t][b].qs;
+                const int8_t *y = q8_0_at(x, t, b)->qs;
                 __m256i s16 = _mm256_setzero_si256();
                 _Pragma("GCC unroll 8") for (int k = 0; k < 8; k++) s16 =
                     _mm256_add_epi16(s16, _mm256_maddubs_epi16(q[k], broadcast4(y + 4 * k)));
@@ -147,7 +163,7 @@ G4_INLINE void widen_pairs(__m256i v, __m256i *even, __m256i *odd) {
     *odd = _mm256_srai_epi16(v, 8);
 }
 
-G4_INLINE void q8_0_rows8(int64_t nb, const g4_block_q8_0 *const w[8], const g4_block_q8_0 *const *x, int nt,
+G4_INLINE void q8_0_rows8(int64_t nb, const void *const w[8], const void *const *x, int nt,
                           __m256 acc[G4_TILE_TOKENS]) {
     int32_t pairs[G4_TILE_TOKENS][PREP_BLOCKS][16]; /* per token and block: 8 even, then 8 odd pairs */
     float dx[G4_TILE_TOKENS][PREP_BLOCKS];
@@ -156,16 +172,16 @@ G4_INLINE void q8_0_rows8(int64_t nb, const g4_block_q8_0 *const w[8], const g4_
         for (int t = 0; t < nt; t++)
             for (int i = 0; i < nbb; i++) {
                 __m256i even, odd;
-                widen_pairs(load32(x[t][b0 + i].qs), &even, &odd);
+                widen_pairs(load32(q8_0_at(x, t, b0 + i)->qs), &even, &odd);
                 _mm256_storeu_si256((__m256i *)pairs[t][i], even);
                 _mm256_storeu_si256((__m256i *)(pairs[t][i] + 8), odd);
-                dx[t][i] = _cvtsh_ss(x[t][b0 + i].d);
+                dx[t][i] = _cvtsh_ss(q8_0_at(x, t, b0 + i)->d);
             }
         for (int i = 0; i < nbb; i++) {
             const int64_t b = b0 + i;
             const uint8_t *src[8];
             __m256i c[8];
-            for (int r = 0; r < 8; r++) src[r] = (const uint8_t *)w[r][b].qs;
+            for (int r = 0; r < 8; r++) src[r] = (const uint8_t *)q8_0_at(w, r, b)->qs;
             transpose8x32(src, c);
             __m256i isum[G4_TILE_TOKENS];
             for (int t = 0; t < nt; t++) isum[t] = _mm256_setzero_si256();
@@ -178,7 +194,9 @@ G4_INLINE void q8_0_rows8(int64_t nb, const g4_block_q8_0 *const w[8], const g4_
                     isum[t] = _mm256_add_epi32(isum[t], _mm256_add_epi32(pe, po));
                 }
             }
-            const __m256 dw = ROW_HALVES(w, b, d);
+            const g4_half *d[8];
+            for (int r = 0; r < 8; r++) d[r] = &q8_0_at(w, r, b)->d;
+            const __m256 dw = halves_lanes(d);
             for (int t = 0; t < nt; t++) acc[t] = add_block_term(acc[t], dw, dx[t][i], isum[t]);
         }
     }
@@ -191,10 +209,18 @@ G4_INLINE void q8_0_rows8(int64_t nb, const g4_block_q8_0 *const w[8], const g4_
  * Q8_K's 16-element sums, msum = sum_j min_j * (bsums[2j] + bsums[2j+1]): one vpmaddwd of the rows'
  * min j (an int16 pair) against the broadcast pair of sums. */
 
+/* Scale bytes off..off + 3 of the eight rows' block b, lane r = row r. */
+G4_INLINE __m256i q4_K_scale_bytes(const void *const w[8], int64_t b, int off) {
+    return _mm256_setr_epi32(load_u32(&q4_K_at(w, 0, b)->scales[off]), load_u32(&q4_K_at(w, 1, b)->scales[off]),
+                             load_u32(&q4_K_at(w, 2, b)->scales[off]), load_u32(&q4_K_at(w, 3, b)->scales[off]),
+                             load_u32(&q4_K_at(w, 4, b)->scales[off]), load_u32(&q4_K_at(w, 5, b)->scales[off]),
+                             load_u32(&q4_K_at(w, 6, b)->scales[off]), load_u32(&q4_K_at(w, 7, b)->scales[off]));
+}
+
 /* The eight rows' 6-bit scales and mins of sub-block j as int16 pairs (kquant_scales.h's unpacking,
  * lane-wise). */
-G4_INLINE void q4_K_scale_pairs(const g4_block_q4_K *const w[8], int64_t b, __m256i sc[8], __m256i mn[8]) {
-    const __m256i u0 = ROW_U32(w, b, scales, 0), u1 = ROW_U32(w, b, scales, 4), u2 = ROW_U32(w, b, scales, 8);
+G4_INLINE void q4_K_scale_pairs(const void *const w[8], int64_t b, __m256i sc[8], __m256i mn[8]) {
+    const __m256i u0 = q4_K_scale_bytes(w, b, 0), u1 = q4_K_scale_bytes(w, b, 4), u2 = q4_K_scale_bytes(w, b, 8);
     const __m256i m6 = _mm256_set1_epi8(0x3F), m4 = _mm256_set1_epi8(0x0F), m2 = _mm256_set1_epi8(0x03);
     const __m256i sc03 = _mm256_and_si256(u0, m6), mn03 = _mm256_and_si256(u1, m6);
     const __m256i sc47 =
@@ -209,7 +235,7 @@ G4_INLINE void q4_K_scale_pairs(const g4_block_q4_K *const w[8], int64_t b, __m2
     }
 }
 
-G4_INLINE void q4_K_rows8(int64_t nb, const g4_block_q4_K *const w[8], const g4_block_q8_K *const *x, int nt,
+G4_INLINE void q4_K_rows8(int64_t nb, const void *const w[8], const void *const *x, int nt,
                           __m256 acc[G4_TILE_TOKENS]) {
     const __m256i low4 = _mm256_set1_epi8(0x0F);
     for (int64_t b = 0; b < nb; b++) {
@@ -218,17 +244,22 @@ G4_INLINE void q4_K_rows8(int64_t nb, const g4_block_q4_K *const w[8], const g4_
         for (int c = 0; c < 4; c++) { /* 32 bytes: sub-block 2c in the low nibbles, 2c + 1 in the high */
             const uint8_t *src[8];
             __m256i u[8];
-            for (int r = 0; r < 8; r++) src[r] = w[r][b].qs + 32 * c;
+            for (int r = 0; r < 8; r++) src[r] = q4_K_at(w, r, b)->qs + 32 * c;
             transpose8x32(src, u);
             for (int k = 0; k < 8; k++) {
                 q[2 * c][k] = _mm256_and_si256(u[k], low4);
                 q[2 * c + 1][k] = _mm256_and_si256(_mm256_srli_epi16(u[k], 4), low4);
             }
         }
-        const __m256 dw = ROW_HALVES(w, b, d), dmin = ROW_HALVES(w, b, dmin);
+        const g4_half *d[8], *dm[8];
+        for (int r = 0; r < 8; r++) {
+            d[r] = &q4_K_at(w, r, b)->d;
+            dm[r] = &q4_K_at(w, r, b)->dmin;
+        }
+        const __m256 dw = halves_lanes(d), dmin = halves_lanes(dm);
         for (int t = 0; t < nt; t++) {
-            const int8_t *y = x[t][b].qs;
-            const int16_t *bsums = x[t][b].bsums;
+            const int8_t *y = q8_K_at(x, t, b)->qs;
+            const int16_t *bsums = q8_K_at(x, t, b)->bsums;
             __m256i isum = _mm256_setzero_si256(), msum = _mm256_setzero_si256();
             _Pragma("GCC unroll 1") for (int j = 0; j < 8; j++) {
                 __m256i s16 = _mm256_setzero_si256();
@@ -237,7 +268,7 @@ G4_INLINE void q4_K_rows8(int64_t nb, const g4_block_q4_K *const w[8], const g4_
                 isum = _mm256_add_epi32(isum, _mm256_madd_epi16(s16, sc[j]));
                 msum = _mm256_add_epi32(msum, _mm256_madd_epi16(mn[j], broadcast4(bsums + 2 * j)));
             }
-            const __m256 dx = _mm256_set1_ps(x[t][b].d);
+            const __m256 dx = _mm256_set1_ps(q8_K_at(x, t, b)->d);
             const __m256 a = _mm256_mul_ps(_mm256_mul_ps(dw, dx), _mm256_cvtepi32_ps(isum));
             const __m256 m = _mm256_mul_ps(_mm256_mul_ps(dmin, dx), _mm256_cvtepi32_ps(msum));
             acc[t] = _mm256_add_ps(acc[t], _mm256_sub_ps(a, m));
@@ -251,7 +282,15 @@ G4_INLINE void q4_K_rows8(int64_t nb, const g4_block_q4_K *const w[8], const g4_
  * scale k (an int16 pair). The offset comes off exactly with Q8_K's 16-element sums:
  * isum = sum_k scale_k * sum(u * y) - 32 * sum_k scale_k * bsums[k]. */
 
-G4_INLINE void q6_K_rows8(int64_t nb, const g4_block_q6_K *const w[8], const g4_block_q8_K *const *x, int nt,
+/* Scale bytes off..off + 3 of the eight rows' block b, lane r = row r. */
+G4_INLINE __m256i q6_K_scale_bytes(const void *const w[8], int64_t b, int off) {
+    return _mm256_setr_epi32(load_u32(&q6_K_at(w, 0, b)->scales[off]), load_u32(&q6_K_at(w, 1, b)->scales[off]),
+                             load_u32(&q6_K_at(w, 2, b)->scales[off]), load_u32(&q6_K_at(w, 3, b)->scales[off]),
+                             load_u32(&q6_K_at(w, 4, b)->scales[off]), load_u32(&q6_K_at(w, 5, b)->scales[off]),
+                             load_u32(&q6_K_at(w, 6, b)->scales[off]), load_u32(&q6_K_at(w, 7, b)->scales[off]));
+}
+
+G4_INLINE void q6_K_rows8(int64_t nb, const void *const w[8], const void *const *x, int nt,
                           __m256 acc[G4_TILE_TOKENS]) {
     const __m256i low4 = _mm256_set1_epi8(0x0F), low2 = _mm256_set1_epi8(0x03);
     for (int64_t b = 0; b < nb; b++) {
@@ -260,9 +299,9 @@ G4_INLINE void q6_K_rows8(int64_t nb, const g4_block_q6_K *const w[8], const g4_
         for (int half = 0; half < 2; half++) {
             const uint8_t *lo0[8], *lo1[8], *hi[8];
             for (int r = 0; r < 8; r++) {
-                lo0[r] = w[r][b].ql + 64 * half;
+                lo0[r] = q6_K_at(w, r, b)->ql + 64 * half;
                 lo1[r] = lo0[r] + 32;
-                hi[r] = w[r][b].qh + 32 * half;
+                hi[r] = q6_K_at(w, r, b)->qh + 32 * half;
             }
             __m256i ql0[8], ql1[8], qh[8];
             transpose8x32(lo0, ql0);
@@ -277,15 +316,17 @@ G4_INLINE void q6_K_rows8(int64_t nb, const g4_block_q6_K *const w[8], const g4_
                 }
         }
         for (int i = 0; i < 4; i++) {
-            const __m256i bytes = ROW_U32(w, b, scales, 4 * i);
+            const __m256i bytes = q6_K_scale_bytes(w, b, 4 * i);
             for (int jj = 0; jj < 4; jj++) sc[4 * i + jj] = bytes_as_pair(bytes, jj, 0);
             sc_pairs[2 * i] = bytes_as_pair(bytes, 0, 1);
             sc_pairs[2 * i + 1] = bytes_as_pair(bytes, 2, 1);
         }
-        const __m256 dw = ROW_HALVES(w, b, d);
+        const g4_half *d[8];
+        for (int r = 0; r < 8; r++) d[r] = &q6_K_at(w, r, b)->d;
+        const __m256 dw = halves_lanes(d);
         for (int t = 0; t < nt; t++) {
-            const int8_t *y = x[t][b].qs;
-            const int16_t *bsums = x[t][b].bsums;
+            const int8_t *y = q8_K_at(x, t, b)->qs;
+            const int16_t *bsums = q8_K_at(x, t, b)->bsums;
             __m256i isum = _mm256_setzero_si256(), offset = _mm256_setzero_si256();
             _Pragma("GCC unroll 1") for (int run = 0; run < 8; run++) {
                 _Pragma("GCC unroll 2") for (int h = 0; h < 2; h++) { /* sub-block k = 2 run + h: units 4h..4h+3 */
@@ -301,52 +342,105 @@ G4_INLINE void q6_K_rows8(int64_t nb, const g4_block_q6_K *const w[8], const g4_
                 offset = _mm256_add_epi32(offset, _mm256_madd_epi16(sc_pairs[run], broadcast4(bsums + 2 * run)));
             }
             isum = _mm256_sub_epi32(isum, _mm256_slli_epi32(offset, 5));
-            acc[t] = add_block_term(acc[t], dw, x[t][b].d, isum);
+            acc[t] = add_block_term(acc[t], dw, q8_K_at(x, t, b)->d, isum);
         }
     }
 }
 
 /* ---- entries ------------------------------------------------------------------------------------- */
 
-/* A full-width instance (the token loops unrolled, accumulators in registers) and a general one. */
-#define ROWS8_INSTANCES(name, WT, XT)                                                                                  \
-    static __attribute__((noinline)) void name##_full(int64_t nb, const WT *const w[8], const XT *const *x, int nt,    \
-                                                      __m256 acc[G4_TILE_TOKENS]) {                                    \
-        (void)nt;                                                                                                      \
-        name(nb, w, x, G4_TILE_TOKENS, acc);                                                                           \
-    }                                                                                                                  \
-    static __attribute__((noinline)) void name##_part(int64_t nb, const WT *const w[8], const XT *const *x, int nt,    \
-                                                      __m256 acc[G4_TILE_TOKENS]) {                                    \
-        name(nb, w, x, nt, acc);                                                                                       \
-    }
-ROWS8_INSTANCES(q4_0_rows8, g4_block_q4_0, g4_block_q8_0)
-ROWS8_INSTANCES(q8_0_rows8, g4_block_q8_0, g4_block_q8_0)
-ROWS8_INSTANCES(q4_K_rows8, g4_block_q4_K, g4_block_q8_K)
-ROWS8_INSTANCES(q6_K_rows8, g4_block_q6_K, g4_block_q8_K)
+/* Accumulates acc[t] lane r += pair (row r, token t) over nb blocks, for all eight rows and nt tokens. */
+typedef void (*rows8_fn)(int64_t nb, const void *const rows[8], const void *const *tokens, int nt,
+                         __m256 acc[G4_TILE_TOKENS]);
 
-/* The g4_dot_tile_fn contract over 8-row kernels: rows past nr repeat the last one (computed, not
- * stored). */
-#define TRANSPOSED_ENTRY(name, WT, XT, QK, rows8, pairs_tile)                                                          \
-    void name(int64_t n, const void *w, size_t w_stride, int nr, const void *x, size_t x_stride, int nt, float *y,     \
-              size_t y_stride) {                                                                                       \
-        if (nt < TRANSPOSED_MIN_TOKENS) {                                                                              \
-            pairs_tile(n, w, w_stride, nr, x, x_stride, nt, y, y_stride);                                              \
-            return;                                                                                                    \
-        }                                                                                                              \
-        const WT *wr[8];                                                                                               \
-        const XT *xr[G4_TILE_TOKENS];                                                                                  \
-        for (int r = 0; r < 8; r++) wr[r] = (const WT *)((const char *)w + (size_t)(r < nr ? r : nr - 1) * w_stride);  \
-        for (int t = 0; t < nt; t++) xr[t] = (const XT *)((const char *)x + (size_t)t * x_stride);                     \
-        __m256 acc[G4_TILE_TOKENS];                                                                                    \
-        for (int t = 0; t < G4_TILE_TOKENS; t++) acc[t] = _mm256_setzero_ps();                                         \
-        (nt == G4_TILE_TOKENS ? rows8##_full : rows8##_part)(n / (QK), wr, xr, nt, acc);                               \
-        for (int t = 0; t < nt; t++) {                                                                                 \
-            float out[8];                                                                                              \
-            _mm256_storeu_ps(out, acc[t]);                                                                             \
-            for (int r = 0; r < nr; r++) y[(size_t)t * y_stride + (size_t)r] = out[r];                                 \
-        }                                                                                                              \
+/* The g4_dot_tile_fn contract over an 8-row kernel, in two instances: full, for G4_TILE_TOKENS tokens
+ * (its token loops unrolled, accumulators in registers), and part, for any nt. Batches below
+ * TRANSPOSED_MIN_TOKENS go to the type's per-pair tile; rows past nr repeat the last one (computed,
+ * not stored). */
+G4_INLINE void transposed_tile_drive(int64_t n, int64_t qk, const void *w, size_t w_stride, int nr, const void *x,
+                                     size_t x_stride, int nt, float *y, size_t y_stride, rows8_fn full, rows8_fn part,
+                                     g4_dot_tile_fn pairs_tile) {
+    if (nt < TRANSPOSED_MIN_TOKENS) {
+        pairs_tile(n, w, w_stride, nr, x, x_stride, nt, y, y_stride);
+        return;
     }
-TRANSPOSED_ENTRY(g4_dot_tile_q4_0_avx2, g4_block_q4_0, g4_block_q8_0, 32, q4_0_rows8, g4_dot_tile_q4_0_pairs_avx2)
-TRANSPOSED_ENTRY(g4_dot_tile_q8_0_avx2, g4_block_q8_0, g4_block_q8_0, 32, q8_0_rows8, g4_dot_tile_q8_0_pairs_avx2)
-TRANSPOSED_ENTRY(g4_dot_tile_q4_K_avx2, g4_block_q4_K, g4_block_q8_K, G4_QK_K, q4_K_rows8, g4_dot_tile_q4_K_pairs_avx2)
-TRANSPOSED_ENTRY(g4_dot_tile_q6_K_avx2, g4_block_q6_K, g4_block_q8_K, G4_QK_K, q6_K_rows8, g4_dot_tile_q6_K_pairs_avx2)
+    const void *wr[8], *xr[G4_TILE_TOKENS];
+    for (int r = 0; r < 8; r++) wr[r] = (const char *)w + (size_t)(r < nr ? r : nr - 1) * w_stride;
+    for (int t = 0; t < nt; t++) xr[t] = (const char *)x + (size_t)t * x_stride;
+    __m256 acc[G4_TILE_TOKENS];
+    for (int t = 0; t < G4_TILE_TOKENS; t++) acc[t] = _mm256_setzero_ps();
+    (nt == G4_TILE_TOKENS ? full : part)(n / qk, wr, xr, nt, acc);
+    for (int t = 0; t < nt; t++) {
+        float out[8];
+        _mm256_storeu_ps(out, acc[t]);
+        for (int r = 0; r < nr; r++) y[(size_t)t * y_stride + (size_t)r] = out[r];
+    }
+}
+
+/* ---- the instances of each type ---------------------------------------------------------------------- */
+
+G4_NOINLINE void q4_0_full(int64_t nb, const void *const w[8], const void *const *x, int nt,
+                           __m256 acc[G4_TILE_TOKENS]) {
+    (void)nt;
+    q4_0_rows8(nb, w, x, G4_TILE_TOKENS, acc);
+}
+G4_NOINLINE void q4_0_part(int64_t nb, const void *const w[8], const void *const *x, int nt,
+                           __m256 acc[G4_TILE_TOKENS]) {
+    q4_0_rows8(nb, w, x, nt, acc);
+}
+
+G4_NOINLINE void q8_0_full(int64_t nb, const void *const w[8], const void *const *x, int nt,
+                           __m256 acc[G4_TILE_TOKENS]) {
+    (void)nt;
+    q8_0_rows8(nb, w, x, G4_TILE_TOKENS, acc);
+}
+G4_NOINLINE void q8_0_part(int64_t nb, const void *const w[8], const void *const *x, int nt,
+                           __m256 acc[G4_TILE_TOKENS]) {
+    q8_0_rows8(nb, w, x, nt, acc);
+}
+
+G4_NOINLINE void q4_K_full(int64_t nb, const void *const w[8], const void *const *x, int nt,
+                           __m256 acc[G4_TILE_TOKENS]) {
+    (void)nt;
+    q4_K_rows8(nb, w, x, G4_TILE_TOKENS, acc);
+}
+G4_NOINLINE void q4_K_part(int64_t nb, const void *const w[8], const void *const *x, int nt,
+                           __m256 acc[G4_TILE_TOKENS]) {
+    q4_K_rows8(nb, w, x, nt, acc);
+}
+
+G4_NOINLINE void q6_K_full(int64_t nb, const void *const w[8], const void *const *x, int nt,
+                           __m256 acc[G4_TILE_TOKENS]) {
+    (void)nt;
+    q6_K_rows8(nb, w, x, G4_TILE_TOKENS, acc);
+}
+G4_NOINLINE void q6_K_part(int64_t nb, const void *const w[8], const void *const *x, int nt,
+                           __m256 acc[G4_TILE_TOKENS]) {
+    q6_K_rows8(nb, w, x, nt, acc);
+}
+
+/* ---- the tiles the avx2 table holds ------------------------------------------------------------------- */
+
+void g4_dot_tile_q4_0_avx2(int64_t n, const void *w, size_t w_stride, int nr, const void *x, size_t x_stride, int nt,
+                           float *y, size_t y_stride) {
+    transposed_tile_drive(n, G4_QK4_0, w, w_stride, nr, x, x_stride, nt, y, y_stride, q4_0_full, q4_0_part,
+                          g4_dot_tile_q4_0_pairs_avx2);
+}
+
+void g4_dot_tile_q8_0_avx2(int64_t n, const void *w, size_t w_stride, int nr, const void *x, size_t x_stride, int nt,
+                           float *y, size_t y_stride) {
+    transposed_tile_drive(n, G4_QK8_0, w, w_stride, nr, x, x_stride, nt, y, y_stride, q8_0_full, q8_0_part,
+                          g4_dot_tile_q8_0_pairs_avx2);
+}
+
+void g4_dot_tile_q4_K_avx2(int64_t n, const void *w, size_t w_stride, int nr, const void *x, size_t x_stride, int nt,
+                           float *y, size_t y_stride) {
+    transposed_tile_drive(n, G4_QK_K, w, w_stride, nr, x, x_stride, nt, y, y_stride, q4_K_full, q4_K_part,
+                          g4_dot_tile_q4_K_pairs_avx2);
+}
+
+void g4_dot_tile_q6_K_avx2(int64_t n, const void *w, size_t w_stride, int nr, const void *x, size_t x_stride, int nt,
+                           float *y, size_t y_stride) {
+    transposed_tile_drive(n, G4_QK_K, w, w_stride, nr, x, x_stride, nt, y, y_stride, q6_K_full, q6_K_part,
+                          g4_dot_tile_q6_K_pairs_avx2);
+}

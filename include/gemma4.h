@@ -59,15 +59,15 @@ GEMMA4_API int gemma4_version_number(void);
 
 typedef enum gemma4_status {
     GEMMA4_OK = 0,
-    GEMMA4_ERR_INVALID_ARG,   /* a NULL pointer, an out-of-range number, a token id outside the vocab */
-    GEMMA4_ERR_IO,            /* a file could not be opened, read, mapped or written */
-    GEMMA4_ERR_FORMAT,        /* malformed input: a GGUF, image, WAV, state file or tool-call text that breaks its format */
-    GEMMA4_ERR_UNSUPPORTED,   /* well-formed but not supported: an unknown architecture or tensor type */
-    GEMMA4_ERR_NOMEM,         /* an allocation failed or a size overflowed */
-    GEMMA4_ERR_CONTEXT_FULL,  /* the session's context has no room for more tokens */
-    GEMMA4_ERR_VALIDATION,    /* tool-call arguments do not satisfy the tool's JSON Schema */
-    GEMMA4_ERR_INTERNAL,      /* a bug: please report it with the error text */
-    GEMMA4_ERR_INTERRUPTED    /* gemma4_session_interrupt stopped the evaluation of a prompt */
+    GEMMA4_ERR_INVALID_ARG, /* a NULL pointer, an out-of-range number, a token id outside the vocab */
+    GEMMA4_ERR_IO,          /* a file could not be opened, read, mapped or written */
+    GEMMA4_ERR_FORMAT, /* malformed input: a GGUF, image, WAV, state file or tool-call text that breaks its format */
+    GEMMA4_ERR_UNSUPPORTED,  /* well-formed but not supported: an unknown architecture or tensor type */
+    GEMMA4_ERR_NOMEM,        /* an allocation failed or a size overflowed */
+    GEMMA4_ERR_CONTEXT_FULL, /* the session's context has no room for more tokens */
+    GEMMA4_ERR_VALIDATION,   /* tool-call arguments do not satisfy the tool's JSON Schema */
+    GEMMA4_ERR_INTERNAL,     /* a bug: please report it with the error text */
+    GEMMA4_ERR_INTERRUPTED   /* gemma4_session_interrupt stopped the evaluation of a prompt */
 } gemma4_status;
 
 /* A short constant name for a status ("GEMMA4_ERR_FORMAT"). */
@@ -108,8 +108,8 @@ typedef void (*gemma4_log_fn)(void *user, gemma4_log_level level, const char *me
  * max_array <= 0 prints every array in full. On failure *json_out is NULL and errbuf (if given)
  * holds the reader's message, naming the key/tensor and byte offset that was wrong.
  */
-GEMMA4_API gemma4_status gemma4_inspect(const char *path, int max_array, char **json_out,
-                                        char *errbuf, size_t errbuf_size);
+GEMMA4_API gemma4_status gemma4_inspect(const char *path, int max_array, char **json_out, char *errbuf,
+                                        size_t errbuf_size);
 
 /* ---------------------------------------------------------------------------------------------- */
 /* Models                                                                                          */
@@ -121,8 +121,8 @@ typedef struct gemma4_media gemma4_media;
 typedef struct gemma4_threadpool gemma4_threadpool;
 
 typedef struct gemma4_model_params {
-    size_t struct_size;         /* sizeof(gemma4_model_params): set by gemma4_model_default_params */
-    gemma4_log_fn log_fn;       /* NULL: no logging */
+    size_t struct_size;   /* sizeof(gemma4_model_params): set by gemma4_model_default_params */
+    gemma4_log_fn log_fn; /* NULL: no logging */
     void *log_user;
     gemma4_log_level log_level; /* messages below this level are dropped */
     const char *kernels;        /* NULL or "auto": best for this CPU; "scalar", "avx2", "neon" force a path.
@@ -206,11 +206,11 @@ typedef struct gemma4_sampling {
 GEMMA4_API gemma4_sampling gemma4_sampling_default_params(void);
 
 typedef struct gemma4_session_params {
-    size_t struct_size;       /* sizeof(gemma4_session_params): set by gemma4_session_default_params */
-    int32_t n_ctx;            /* context length in tokens; 0: 4096 (capped at the model's) */
-    int32_t n_batch;          /* prompt tokens evaluated per forward pass; 0: 512 */
-    int32_t n_threads;        /* threads of the session's own pool; 0: the number of physical cores.
-                                 Ignored when threadpool is set */
+    size_t struct_size; /* sizeof(gemma4_session_params): set by gemma4_session_default_params */
+    int32_t n_ctx;      /* context length in tokens; 0: 4096 (capped at the model's) */
+    int32_t n_batch;    /* prompt tokens evaluated per forward pass; 0: 512 */
+    int32_t n_threads;  /* threads of the session's own pool; 0: the number of physical cores.
+                           Ignored when threadpool is set */
     gemma4_kv_type kv_type;
     gemma4_threadpool *threadpool;   /* NULL: the session starts its own pool of n_threads */
     const gemma4_sampling *sampling; /* NULL: gemma4_sampling_default_params() (copied) */
@@ -323,9 +323,9 @@ GEMMA4_API const float *gemma4_media_embeddings(const gemma4_media *media); /* [
 typedef bool (*gemma4_token_fn)(void *user, int32_t token, const char *piece, size_t piece_len);
 
 typedef struct gemma4_generate_params {
-    size_t struct_size;             /* sizeof(gemma4_generate_params): set by gemma4_generate_default_params */
-    int32_t max_tokens;             /* 0: until an end-of-generation token or the context is full */
-    bool render_special;            /* include control tokens' text in the pieces */
+    size_t struct_size;  /* sizeof(gemma4_generate_params): set by gemma4_generate_default_params */
+    int32_t max_tokens;  /* 0: until an end-of-generation token or the context is full */
+    bool render_special; /* include control tokens' text in the pieces */
     gemma4_token_fn on_token;
     void *user;
     const gemma4_sampling *sampling; /* NULL: the session's. Otherwise this call samples with these
@@ -347,16 +347,17 @@ typedef enum gemma4_stop_reason {
 GEMMA4_API const char *gemma4_stop_reason_name(gemma4_stop_reason reason);
 
 typedef struct gemma4_generate_stats {
-    size_t struct_size;       /* set by the caller (GEMMA4_GENERATE_STATS_INIT): the library writes only that much */
-    int32_t n_prompt;         /* prompt positions evaluated (after any reused prefix) */
-    int32_t n_reused;         /* positions of the prompt already in the context and kept (chat calls) */
+    size_t struct_size; /* set by the caller (GEMMA4_GENERATE_STATS_INIT): the library writes only that much */
+    int32_t n_prompt;   /* prompt positions evaluated (after any reused prefix) */
+    int32_t n_reused;   /* positions of the prompt already in the context and kept (chat calls) */
     int32_t n_generated;
     double prompt_seconds;
     double generate_seconds;
     gemma4_stop_reason stop_reason;
 } gemma4_generate_stats;
 
-#define GEMMA4_GENERATE_STATS_INIT {sizeof(gemma4_generate_stats), 0, 0, 0, 0.0, 0.0, GEMMA4_STOP_EOG}
+#define GEMMA4_GENERATE_STATS_INIT                                                                                     \
+    { sizeof(gemma4_generate_stats), 0, 0, 0, 0.0, 0.0, GEMMA4_STOP_EOG }
 
 /* Evaluates the prompt tokens (appended to the context), then samples and evaluates tokens until an
  * end-of-generation token (not passed to the callback, not evaluated), max_tokens, the callback says
@@ -392,9 +393,9 @@ typedef struct gemma4_chat_message {
 } gemma4_chat_message;
 
 typedef struct gemma4_chat_params {
-    size_t struct_size;   /* sizeof(gemma4_chat_params): set by gemma4_chat_default_params */
-    bool enable_thinking; /* let the model think first (<|think|>); the thought is kept apart */
-    bool show_thinking;   /* stream the thought channel through on_token too */
+    size_t struct_size;                     /* sizeof(gemma4_chat_params): set by gemma4_chat_default_params */
+    bool enable_thinking;                   /* let the model think first (<|think|>); the thought is kept apart */
+    bool show_thinking;                     /* stream the thought channel through on_token too */
     const gemma4_generate_params *generate; /* NULL: defaults. on_token sees the answer's pieces (and
                                                the thought's if show_thinking), never the turn markers */
 } gemma4_chat_params;
@@ -524,10 +525,9 @@ GEMMA4_API gemma4_chat_tools_params gemma4_chat_tools_default_params(void);
  * Image and audio parts enter as their media objects (params->media) and are reused across
  * turns like text.
  */
-GEMMA4_API gemma4_status gemma4_chat_tools(gemma4_session *session, const char *messages_json,
-                                           const char *tools_json, const gemma4_chat_tools_params *params,
-                                           char **message_json, char **violations_json, char **raw_out,
-                                           gemma4_generate_stats *stats);
+GEMMA4_API gemma4_status gemma4_chat_tools(gemma4_session *session, const char *messages_json, const char *tools_json,
+                                           const gemma4_chat_tools_params *params, char **message_json,
+                                           char **violations_json, char **raw_out, gemma4_generate_stats *stats);
 
 #ifdef __cplusplus
 }

@@ -41,9 +41,9 @@ struct gemma4_model {
     g4_vocab *vocab;
     const struct g4_kernels *kernels; /* the kernel table every session computes with */
     g4_logger log;
-    pthread_mutex_t lock;             /* guards the two lazily made fields below */
+    pthread_mutex_t lock; /* guards the two lazily made fields below */
     bool have_fingerprint;
-    uint8_t fingerprint[16];          /* identity of the file's contents, for session state files */
+    uint8_t fingerprint[16];               /* identity of the file's contents, for session state files */
     struct g4_tc_vocab_index *tools_index; /* the vocabulary as a trie for constrained tool calls, built
                                               by the first strict gemma4_chat_tools; toolcall frees it */
 };

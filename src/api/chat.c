@@ -101,8 +101,8 @@ static cJSON *message_content(const gemma4_chat_message *msg, size_t i, const ge
     return parts;
 }
 
-static cJSON *messages_json(const gemma4_chat_message *messages, size_t n, const gemma4_media **media,
-                            size_t *n_media, g4_error *err) {
+static cJSON *messages_json(const gemma4_chat_message *messages, size_t n, const gemma4_media **media, size_t *n_media,
+                            g4_error *err) {
     cJSON *arr = cJSON_CreateArray();
     for (size_t i = 0; arr && i < n; i++) {
         const char *role = messages[i].role;
@@ -144,7 +144,8 @@ static gemma4_status chat(gemma4_session *s, const gemma4_chat_message *messages
     char *text = NULL;
     size_t text_len = 0;
     gemma4_status st = msgs ? GEMMA4_OK : s->err.status;
-    unsigned flags = G4_CHAT_ADD_GENERATION_PROMPT | G4_CHAT_OMIT_BOS | (cp->enable_thinking ? G4_CHAT_ENABLE_THINKING : 0);
+    unsigned flags =
+        G4_CHAT_ADD_GENERATION_PROMPT | G4_CHAT_OMIT_BOS | (cp->enable_thinking ? G4_CHAT_ENABLE_THINKING : 0);
     if (st == GEMMA4_OK) st = g4_chat_render(msgs, NULL, flags, &text, &text_len, &s->err);
     cJSON_Delete(msgs);
     g4_prompt prompt = {0};
@@ -179,7 +180,9 @@ static gemma4_status chat(gemma4_session *s, const gemma4_chat_message *messages
     return st;
 }
 
-GEMMA4_API gemma4_chat_params gemma4_chat_default_params(void) { return default_params(); }
+GEMMA4_API gemma4_chat_params gemma4_chat_default_params(void) {
+    return default_params();
+}
 
 GEMMA4_API gemma4_status gemma4_chat(gemma4_session *s, const gemma4_chat_message *messages, size_t n_messages,
                                      const gemma4_chat_params *params, char **reply_out, char **thought_out,

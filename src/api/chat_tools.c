@@ -235,7 +235,8 @@ static gemma4_status chat_tools(gemma4_session *s, const char *messages_json, co
     if (p.tools_strict && !tools_json)
         return g4_fail(&s->err, GEMMA4_ERR_INVALID_ARG, "gemma4_chat_tools: tools_strict needs tools");
     if (p.n_media && !p.media)
-        return g4_fail(&s->err, GEMMA4_ERR_INVALID_ARG, "gemma4_chat_tools: n_media is %zu but media is NULL", p.n_media);
+        return g4_fail(&s->err, GEMMA4_ERR_INVALID_ARG, "gemma4_chat_tools: n_media is %zu but media is NULL",
+                       p.n_media);
     gemma4_model *m = s->model;
 
     tools_run r = {.s = s, .params = &p, .gen = gen};
@@ -324,7 +325,9 @@ static gemma4_status chat_tools(gemma4_session *s, const char *messages_json, co
     return st;
 }
 
-GEMMA4_API gemma4_chat_tools_params gemma4_chat_tools_default_params(void) { return default_params(); }
+GEMMA4_API gemma4_chat_tools_params gemma4_chat_tools_default_params(void) {
+    return default_params();
+}
 
 GEMMA4_API gemma4_status gemma4_chat_tools(gemma4_session *s, const char *messages_json, const char *tools_json,
                                            const gemma4_chat_tools_params *params, char **message_json,

@@ -18,8 +18,11 @@ gemma4_status g4_gen_read(const gemma4_generate_params *user, g4_gen *out, g4_er
     gemma4_status st = g4_params_read(&p, sizeof p, user, "gemma4_generate_params", err);
     if (st != GEMMA4_OK) return st;
     if (p.max_tokens < 0) return g4_fail(err, GEMMA4_ERR_INVALID_ARG, "max_tokens %d is negative", (int)p.max_tokens);
-    *out = (g4_gen){.max_tokens = p.max_tokens, .render_special = p.render_special, .on_token = p.on_token,
-                    .user = p.user, .own_sampling = p.sampling != NULL};
+    *out = (g4_gen){.max_tokens = p.max_tokens,
+                    .render_special = p.render_special,
+                    .on_token = p.on_token,
+                    .user = p.user,
+                    .own_sampling = p.sampling != NULL};
     return p.sampling ? g4_sampling_read(p.sampling, &out->sampling, err) : GEMMA4_OK;
 }
 
@@ -108,15 +111,22 @@ gemma4_status g4_generate_loop(gemma4_session *s, const g4_gen *gen, g4_logit_ma
     return status;
 }
 
-GEMMA4_API gemma4_generate_params gemma4_generate_default_params(void) { return default_params(); }
+GEMMA4_API gemma4_generate_params gemma4_generate_default_params(void) {
+    return default_params();
+}
 
 GEMMA4_API const char *gemma4_stop_reason_name(gemma4_stop_reason reason) {
     switch (reason) {
-    case GEMMA4_STOP_EOG: return "eog";
-    case GEMMA4_STOP_MAX_TOKENS: return "max_tokens";
-    case GEMMA4_STOP_CALLBACK: return "callback";
-    case GEMMA4_STOP_CONTEXT_FULL: return "context_full";
-    case GEMMA4_STOP_INTERRUPTED: return "interrupted";
+    case GEMMA4_STOP_EOG:
+        return "eog";
+    case GEMMA4_STOP_MAX_TOKENS:
+        return "max_tokens";
+    case GEMMA4_STOP_CALLBACK:
+        return "callback";
+    case GEMMA4_STOP_CONTEXT_FULL:
+        return "context_full";
+    case GEMMA4_STOP_INTERRUPTED:
+        return "interrupted";
     }
     return "unknown";
 }

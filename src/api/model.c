@@ -82,7 +82,8 @@ GEMMA4_API gemma4_status gemma4_model_load(const char *path, const gemma4_model_
     g4_error err = {0};
     if (out) *out = NULL;
     gemma4_model_params p = default_params();
-    if (!path || !out) g4_fail(&err, GEMMA4_ERR_INVALID_ARG, "gemma4_model_load: path and out must not be NULL");
+    if (!path || !out)
+        g4_fail(&err, GEMMA4_ERR_INVALID_ARG, "gemma4_model_load: path and out must not be NULL");
     else if (g4_params_read(&p, sizeof p, params, "gemma4_model_params", &err) == GEMMA4_OK)
         load(path, &p, out, &err);
     return report(&err, errbuf, errbuf_size);
@@ -96,15 +97,31 @@ const uint8_t *g4_model_fingerprint(gemma4_model *m) {
     return m->fingerprint;
 }
 
-GEMMA4_API gemma4_model_params gemma4_model_default_params(void) { return default_params(); }
-GEMMA4_API void gemma4_model_free(gemma4_model *m) { model_free(m); }
+GEMMA4_API gemma4_model_params gemma4_model_default_params(void) {
+    return default_params();
+}
+GEMMA4_API void gemma4_model_free(gemma4_model *m) {
+    model_free(m);
+}
 
-GEMMA4_API int32_t gemma4_model_n_vocab(const gemma4_model *m) { return m ? (int32_t)m->model->hp.n_vocab : 0; }
-GEMMA4_API int32_t gemma4_model_n_ctx_train(const gemma4_model *m) { return m ? (int32_t)m->model->hp.n_ctx_train : 0; }
-GEMMA4_API int32_t gemma4_model_n_layer(const gemma4_model *m) { return m ? (int32_t)m->model->hp.n_layer : 0; }
-GEMMA4_API int32_t gemma4_model_n_embd(const gemma4_model *m) { return m ? (int32_t)m->model->hp.n_embd : 0; }
-GEMMA4_API int32_t gemma4_token_bos(const gemma4_model *m) { return m ? g4_vocab_bos(m->vocab) : -1; }
-GEMMA4_API int32_t gemma4_token_eos(const gemma4_model *m) { return m ? g4_vocab_eos(m->vocab) : -1; }
+GEMMA4_API int32_t gemma4_model_n_vocab(const gemma4_model *m) {
+    return m ? (int32_t)m->model->hp.n_vocab : 0;
+}
+GEMMA4_API int32_t gemma4_model_n_ctx_train(const gemma4_model *m) {
+    return m ? (int32_t)m->model->hp.n_ctx_train : 0;
+}
+GEMMA4_API int32_t gemma4_model_n_layer(const gemma4_model *m) {
+    return m ? (int32_t)m->model->hp.n_layer : 0;
+}
+GEMMA4_API int32_t gemma4_model_n_embd(const gemma4_model *m) {
+    return m ? (int32_t)m->model->hp.n_embd : 0;
+}
+GEMMA4_API int32_t gemma4_token_bos(const gemma4_model *m) {
+    return m ? g4_vocab_bos(m->vocab) : -1;
+}
+GEMMA4_API int32_t gemma4_token_eos(const gemma4_model *m) {
+    return m ? g4_vocab_eos(m->vocab) : -1;
+}
 GEMMA4_API bool gemma4_token_is_eog(const gemma4_model *m, int32_t token) {
     return m && g4_vocab_is_eog(m->vocab, token);
 }

@@ -20,7 +20,9 @@ static media_tokens find_media_tokens(const g4_vocab *v, gemma4_media_kind kind)
                           g4_vocab_find(v, "<audio|>", 8)};
 }
 
-static const char *kind_name(gemma4_media_kind k) { return k == GEMMA4_MEDIA_IMAGE ? "image" : "audio"; }
+static const char *kind_name(gemma4_media_kind k) {
+    return k == GEMMA4_MEDIA_IMAGE ? "image" : "audio";
+}
 
 void g4_prompt_free(g4_prompt *p) {
     free(p->tokens);
@@ -32,7 +34,8 @@ gemma4_status g4_prompt_build(gemma4_session *s, const char *text, size_t len, c
                               size_t n_media, g4_prompt *out) {
     memset(out, 0, sizeof *out);
     const g4_vocab *v = s->model->vocab;
-    const media_tokens image = find_media_tokens(v, GEMMA4_MEDIA_IMAGE), audio = find_media_tokens(v, GEMMA4_MEDIA_AUDIO);
+    const media_tokens image = find_media_tokens(v, GEMMA4_MEDIA_IMAGE),
+                       audio = find_media_tokens(v, GEMMA4_MEDIA_AUDIO);
     int32_t *raw = NULL;
     size_t n_raw = 0;
     gemma4_status st = g4_tokenize_alloc(v, text, len, true, true, &raw, &n_raw, &s->err);

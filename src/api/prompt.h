@@ -10,10 +10,10 @@
 #include "api/api_internal.h"
 
 typedef struct g4_prompt {
-    int32_t *tokens;   /* the text tokens of every text chunk, one array */
+    int32_t *tokens; /* the text tokens of every text chunk, one array */
     g4_chunk *chunks;
     int32_t n_chunks;
-    int32_t n_pos;     /* positions in all */
+    int32_t n_pos; /* positions in all */
 } g4_prompt;
 
 /* Tokenizes text (with BOS, control tokens parsed) and puts media[i] at the i-th placeholder.

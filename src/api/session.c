@@ -76,8 +76,8 @@ static gemma4_status check_params(const g4_hparams *hp, gemma4_session_params *p
         return g4_fail(err, GEMMA4_ERR_INVALID_ARG, "session: n_ctx, n_batch and n_threads must not be negative");
     if (p->n_ctx == 0) p->n_ctx = DEFAULT_N_CTX < (int32_t)hp->n_ctx_train ? DEFAULT_N_CTX : (int32_t)hp->n_ctx_train;
     if ((uint32_t)p->n_ctx > hp->n_ctx_train)
-        return g4_fail(err, GEMMA4_ERR_INVALID_ARG, "session: context of %d tokens exceeds the model's %u", (int)p->n_ctx,
-                       hp->n_ctx_train);
+        return g4_fail(err, GEMMA4_ERR_INVALID_ARG, "session: context of %d tokens exceeds the model's %u",
+                       (int)p->n_ctx, hp->n_ctx_train);
     if (p->n_batch == 0) p->n_batch = DEFAULT_N_BATCH;
     if (p->n_batch > p->n_ctx) p->n_batch = p->n_ctx;
     if (p->n_threads == 0) p->n_threads = g4_physical_cores();
@@ -105,8 +105,10 @@ static gemma4_status session_new(gemma4_model *m, const gemma4_session_params *p
     s->sampling = sampling;
     s->n_vocab = (int32_t)hp->n_vocab;
     atomic_init(&s->interrupt, 0);
-    if (p.threadpool) s->threadpool = g4_threadpool_retain(p.threadpool);
-    else st = g4_threadpool_new(p.n_threads, &s->threadpool, err);
+    if (p.threadpool)
+        s->threadpool = g4_threadpool_retain(p.threadpool);
+    else
+        st = g4_threadpool_new(p.n_threads, &s->threadpool, err);
     if (st == GEMMA4_OK) {
         g4_ctx_params cp = g4_ctx_default_params();
         cp.n_ctx = p.n_ctx;
@@ -136,7 +138,9 @@ static gemma4_status session_new(gemma4_model *m, const gemma4_session_params *p
     return GEMMA4_OK;
 }
 
-void g4_session_begin_call(gemma4_session *s) { atomic_store_explicit(&s->interrupt, 0, memory_order_relaxed); }
+void g4_session_begin_call(gemma4_session *s) {
+    atomic_store_explicit(&s->interrupt, 0, memory_order_relaxed);
+}
 
 bool g4_session_interrupted(gemma4_session *s) {
     return atomic_load_explicit(&s->interrupt, memory_order_relaxed) != 0;
@@ -252,24 +256,40 @@ gemma4_status g4_session_sample(gemma4_session *s, g4_logit_mask_fn mask, void *
 /* The public calls                                                                                */
 /* ---------------------------------------------------------------------------------------------- */
 
-GEMMA4_API gemma4_sampling gemma4_sampling_default_params(void) { return default_sampling(); }
-GEMMA4_API gemma4_session_params gemma4_session_default_params(void) { return default_params(); }
-GEMMA4_API void gemma4_session_free(gemma4_session *s) { session_free(s); }
+GEMMA4_API gemma4_sampling gemma4_sampling_default_params(void) {
+    return default_sampling();
+}
+GEMMA4_API gemma4_session_params gemma4_session_default_params(void) {
+    return default_params();
+}
+GEMMA4_API void gemma4_session_free(gemma4_session *s) {
+    session_free(s);
+}
 
-GEMMA4_API gemma4_status gemma4_session_new(gemma4_model *m, const gemma4_session_params *params,
-                                            gemma4_session **out, char *errbuf, size_t errbuf_size) {
+GEMMA4_API gemma4_status gemma4_session_new(gemma4_model *m, const gemma4_session_params *params, gemma4_session **out,
+                                            char *errbuf, size_t errbuf_size) {
     g4_error err = {0};
     if (out) *out = NULL;
-    if (!m || !out) g4_fail(&err, GEMMA4_ERR_INVALID_ARG, "gemma4_session_new: model and out must not be NULL");
-    else session_new(m, params, out, &err);
+    if (!m || !out)
+        g4_fail(&err, GEMMA4_ERR_INVALID_ARG, "gemma4_session_new: model and out must not be NULL");
+    else
+        session_new(m, params, out, &err);
     g4_error_copy_out(err.status == GEMMA4_OK ? NULL : &err, errbuf, errbuf_size);
     return err.status;
 }
 
-GEMMA4_API const char *gemma4_session_errmsg(const gemma4_session *s) { return s ? s->err.msg : "no session"; }
-GEMMA4_API int32_t gemma4_session_n_ctx(const gemma4_session *s) { return s ? s->n_ctx : 0; }
-GEMMA4_API int32_t gemma4_session_n_past(const gemma4_session *s) { return s ? s->history.n_pos : 0; }
-GEMMA4_API size_t gemma4_session_kv_bytes(const gemma4_session *s) { return s ? g4_ctx_kv_bytes(s->ctx) : 0; }
+GEMMA4_API const char *gemma4_session_errmsg(const gemma4_session *s) {
+    return s ? s->err.msg : "no session";
+}
+GEMMA4_API int32_t gemma4_session_n_ctx(const gemma4_session *s) {
+    return s ? s->n_ctx : 0;
+}
+GEMMA4_API int32_t gemma4_session_n_past(const gemma4_session *s) {
+    return s ? s->history.n_pos : 0;
+}
+GEMMA4_API size_t gemma4_session_kv_bytes(const gemma4_session *s) {
+    return s ? g4_ctx_kv_bytes(s->ctx) : 0;
+}
 
 GEMMA4_API void gemma4_session_interrupt(gemma4_session *s) {
     if (s) atomic_store_explicit(&s->interrupt, 1, memory_order_relaxed);
@@ -310,7 +330,9 @@ GEMMA4_API gemma4_status gemma4_eval_media(gemma4_session *s, const gemma4_media
     return g4_session_eval_embd(s, md->embd, md->n_tokens, md->hash, all_logits);
 }
 
-GEMMA4_API const float *gemma4_logits(gemma4_session *s, int32_t i) { return s ? g4_session_logits(s, i) : NULL; }
+GEMMA4_API const float *gemma4_logits(gemma4_session *s, int32_t i) {
+    return s ? g4_session_logits(s, i) : NULL;
+}
 
 GEMMA4_API gemma4_status gemma4_sample(gemma4_session *s, int32_t *token_out) {
     if (!s) return GEMMA4_ERR_INVALID_ARG;

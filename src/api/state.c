@@ -58,8 +58,12 @@ static gemma4_status io_read(void *user, void *p, size_t n, g4_error *err) {
     return GEMMA4_OK;
 }
 
-static gemma4_status put_u32(file_io *io, uint32_t v, g4_error *err) { return io_write(io, &v, sizeof v, err); }
-static gemma4_status put_i32(file_io *io, int32_t v, g4_error *err) { return io_write(io, &v, sizeof v, err); }
+static gemma4_status put_u32(file_io *io, uint32_t v, g4_error *err) {
+    return io_write(io, &v, sizeof v, err);
+}
+static gemma4_status put_i32(file_io *io, int32_t v, g4_error *err) {
+    return io_write(io, &v, sizeof v, err);
+}
 
 static gemma4_status write_state(gemma4_session *s, file_io *io, g4_error *err) {
     const g4_history *h = &s->history;
@@ -98,7 +102,9 @@ static gemma4_status write_state(gemma4_session *s, file_io *io, g4_error *err) 
     return st;
 }
 
-static gemma4_status get_i32(file_io *io, int32_t *v, g4_error *err) { return io_read(io, v, sizeof *v, err); }
+static gemma4_status get_i32(file_io *io, int32_t *v, g4_error *err) {
+    return io_read(io, v, sizeof *v, err);
+}
 
 /* The history as saved, checked to describe n_pos positions exactly. */
 static gemma4_status read_history(gemma4_session *s, file_io *io, int32_t n_pos, g4_error *err) {
@@ -107,7 +113,8 @@ static gemma4_status read_history(gemma4_session *s, file_io *io, int32_t n_pos,
     gemma4_status st = get_i32(io, &n_runs, err);
     if (st != GEMMA4_OK) return st;
     if (n_runs < 0 || n_runs > n_pos)
-        return g4_fail(err, GEMMA4_ERR_FORMAT, "%s: %d history runs for %d positions", io->path, (int)n_runs, (int)n_pos);
+        return g4_fail(err, GEMMA4_ERR_FORMAT, "%s: %d history runs for %d positions", io->path, (int)n_runs,
+                       (int)n_pos);
     int32_t pos = 0;
     for (int32_t i = 0; i < n_runs; i++) {
         uint8_t flags[4];
@@ -126,7 +133,8 @@ static gemma4_status read_history(gemma4_session *s, file_io *io, int32_t n_pos,
         pos += r.n;
     }
     if (pos != n_pos)
-        return g4_fail(err, GEMMA4_ERR_FORMAT, "%s: the history covers %d of %d positions", io->path, (int)pos, (int)n_pos);
+        return g4_fail(err, GEMMA4_ERR_FORMAT, "%s: the history covers %d of %d positions", io->path, (int)pos,
+                       (int)n_pos);
     st = io_read(io, h->tokens, sizeof *h->tokens * (size_t)n_pos, err);
     if (st != GEMMA4_OK) return st;
     for (int32_t i = 0; i < n_runs; i++)
@@ -217,8 +225,7 @@ GEMMA4_API gemma4_status gemma4_session_save(gemma4_session *s, const char *path
     if (st == GEMMA4_OK) {
         g4_hash_init(&io.hash, 0);
         st = write_state(s, &io, &s->err);
-        if (fclose(io.f) != 0 && st == GEMMA4_OK)
-            st = g4_fail(&s->err, GEMMA4_ERR_IO, "%s: %s", path, strerror(errno));
+        if (fclose(io.f) != 0 && st == GEMMA4_OK) st = g4_fail(&s->err, GEMMA4_ERR_IO, "%s: %s", path, strerror(errno));
         if (st == GEMMA4_OK && rename(tmp, path) != 0)
             st = g4_fail(&s->err, GEMMA4_ERR_IO, "%s: cannot rename %s into place: %s", path, tmp, strerror(errno));
         if (st != GEMMA4_OK) remove(tmp);

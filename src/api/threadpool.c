@@ -38,12 +38,18 @@ void g4_threadpool_release(gemma4_threadpool *tp) {
 GEMMA4_API gemma4_status gemma4_threadpool_new(int32_t n_threads, gemma4_threadpool **out, char *errbuf,
                                                size_t errbuf_size) {
     g4_error err = {0};
-    if (!out) g4_fail(&err, GEMMA4_ERR_INVALID_ARG, "gemma4_threadpool_new: out is NULL");
-    else g4_threadpool_new(n_threads, out, &err);
+    if (!out)
+        g4_fail(&err, GEMMA4_ERR_INVALID_ARG, "gemma4_threadpool_new: out is NULL");
+    else
+        g4_threadpool_new(n_threads, out, &err);
     g4_error_copy_out(err.status == GEMMA4_OK ? NULL : &err, errbuf, errbuf_size);
     return err.status;
 }
 
-GEMMA4_API void gemma4_threadpool_free(gemma4_threadpool *tp) { g4_threadpool_release(tp); }
+GEMMA4_API void gemma4_threadpool_free(gemma4_threadpool *tp) {
+    g4_threadpool_release(tp);
+}
 
-GEMMA4_API int32_t gemma4_threadpool_n_threads(const gemma4_threadpool *tp) { return tp ? g4_pool_size(tp->pool) : 0; }
+GEMMA4_API int32_t gemma4_threadpool_n_threads(const gemma4_threadpool *tp) {
+    return tp ? g4_pool_size(tp->pool) : 0;
+}

@@ -17,8 +17,7 @@ typedef struct g4_error {
 
 /* Records status and a printf-style message in *err (err may be NULL) and returns status, so a
  * failing path reads:  return g4_fail(err, GEMMA4_ERR_FORMAT, "tensor '%s': ...", name); */
-gemma4_status g4_fail(g4_error *err, gemma4_status status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+gemma4_status g4_fail(g4_error *err, gemma4_status status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Prefixes the message already in *err with more context ("loading 'x.gguf': " + old text). */
 void g4_error_prefix(g4_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -1,6 +1,6 @@
 /*
- * Thread pool of a session (its own, or one shared by several sessions): persistent worker threads that split one operation (the rows of
- * a matmul, the heads of attention) between them. Kernels take a `struct g4_pool *` that may be
+ * Thread pool of a session (its own, or one shared by several sessions): persistent worker threads that split one
+ * operation (the rows of a matmul, the heads of attention) between them. Kernels take a `struct g4_pool *` that may be
  * NULL, meaning "run on the calling thread".
  *
  * A decode step issues hundreds of small parallel operations per token, so handing out work must

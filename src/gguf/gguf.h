@@ -80,7 +80,7 @@ typedef struct g4_gguf_tensor {
     int64_t ne[G4_GGUF_MAX_DIMS]; /* ggml order: ne[0] is the contiguous (input) dimension; unused = 1 */
     uint64_t offset;              /* relative to the start of the data section */
     size_t nbytes;
-    const void *data;             /* into the mapping, aligned to the file's alignment */
+    const void *data; /* into the mapping, aligned to the file's alignment */
 } g4_gguf_tensor;
 
 typedef struct g4_gguf g4_gguf;
@@ -128,17 +128,16 @@ gemma4_status g4_gguf_get_bool(const g4_gguf *f, const char *key, bool *out, g4_
 gemma4_status g4_gguf_get_str(const g4_gguf *f, const char *key, g4_str *out, g4_error *err);
 /* An array whose elements have type `elem` (any integer type is accepted for an integer `elem`
  * request only if equal; keep it strict for arrays). */
-gemma4_status g4_gguf_get_arr(const g4_gguf *f, const char *key, g4_gguf_vtype elem,
-                              const g4_gguf_value **out, g4_error *err);
+gemma4_status g4_gguf_get_arr(const g4_gguf *f, const char *key, g4_gguf_vtype elem, const g4_gguf_value **out,
+                              g4_error *err);
 /* A per-layer integer: either one scalar for all n layers or an array of exactly n (as llama.cpp's
  * get_key_or_arr). Fills out[0..n). */
-gemma4_status g4_gguf_get_u32_per_layer(const g4_gguf *f, const char *key, uint32_t n, uint32_t *out,
-                                        g4_error *err);
+gemma4_status g4_gguf_get_u32_per_layer(const g4_gguf *f, const char *key, uint32_t n, uint32_t *out, g4_error *err);
 
 /* Element readers for array values (bounds are the caller's: i < v->count). */
 uint64_t g4_gguf_arr_u64(const g4_gguf_value *arr, uint64_t i); /* any unsigned/signed int/bool elem */
 int64_t g4_gguf_arr_i64(const g4_gguf_value *arr, uint64_t i);
-double g4_gguf_arr_f64(const g4_gguf_value *arr, uint64_t i);   /* FLOAT32/FLOAT64 elem */
+double g4_gguf_arr_f64(const g4_gguf_value *arr, uint64_t i); /* FLOAT32/FLOAT64 elem */
 bool g4_gguf_arr_bool(const g4_gguf_value *arr, uint64_t i);
 
 /* Tensors, in file order. */

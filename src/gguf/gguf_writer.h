@@ -46,8 +46,7 @@ void g4_gguf_writer_add_tensor(g4_gguf_writer *w, const char *name, g4_type type
 typedef struct g4_gguf_sink g4_gguf_sink;
 gemma4_status g4_gguf_sink_write(g4_gguf_sink *sink, const void *bytes, size_t n);
 
-typedef gemma4_status (*g4_gguf_tensor_fill_fn)(void *user, int64_t tensor_index, const char *name,
-                                                 g4_gguf_sink *sink);
+typedef gemma4_status (*g4_gguf_tensor_fill_fn)(void *user, int64_t tensor_index, const char *name, g4_gguf_sink *sink);
 
 /* Writes the file (atomically: to path.tmp, then renamed). fill may be NULL: tensors are then
  * zero-filled (handy for tests of the loader). Any error recorded while adding keys or

@@ -33,7 +33,6 @@
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
-
 void g4_attn_exp_avx2(float *x, int64_t n) {
     int64_t i = 0;
     for (; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, exp_ps(_mm256_loadu_ps(x + i)));
@@ -97,8 +96,8 @@ static void load_block(const g4_attn_cache *c, const void *base, int64_t g, size
 /* s[r * KB + j] = scale * q_r . k_j for the rows of a group and the block keys j0..j1; keys in
  * pairs, so that four rows and two keys keep eight independent FMA chains in flight. The pair
  * and the single-key paths compute each (row, key) in the same single accumulator. */
-static ALWAYS_INLINE void scores(const g4_attn_row *rows, const int nr, const float *kblk, int64_t hd, int64_t j0, int64_t j1,
-                                 float scale, float *s) {
+static ALWAYS_INLINE void scores(const g4_attn_row *rows, const int nr, const float *kblk, int64_t hd, int64_t j0,
+                                 int64_t j1, float scale, float *s) {
     const int64_t hd8 = hd & ~(int64_t)7;
     const __m256i tail = lanes_below(hd - hd8);
     int64_t j = j0;
@@ -212,8 +211,8 @@ static ALWAYS_INLINE void accumulate(const g4_attn_row *rows, const int nr, cons
 }
 
 /* The block update of nr rows that all see the block keys j0..j1 (block-relative). */
-static ALWAYS_INLINE void group_step_n(const g4_attn_row *rows, const int nr, const float *kblk, const float *vblk, int64_t hd,
-                                       int64_t j0, int64_t j1, float scale, float *s) {
+static ALWAYS_INLINE void group_step_n(const g4_attn_row *rows, const int nr, const float *kblk, const float *vblk,
+                                       int64_t hd, int64_t j0, int64_t j1, float scale, float *s) {
     float corr[G];
     scores(rows, nr, kblk, hd, j0, j1, scale, s);
     for (int r = 0; r < nr; r++) corr[r] = softmax_step(s + r * KB, j0, j1, rows[r].M, rows[r].S);

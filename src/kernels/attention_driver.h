@@ -35,11 +35,9 @@ typedef void (*g4_attn_group_fn)(const g4_attn_row *rows, int nr, const float *k
 /* acc[0..hd) *= inv */
 typedef void (*g4_attn_scale_fn)(float *acc, int64_t hd, float inv);
 
-static inline __attribute__((always_inline)) void g4_attention_drive(const g4_attn_args *a, int64_t head_begin,
-                                                                     int64_t head_end, void *scratch,
-                                                                     g4_attn_load_fn load_block,
-                                                                     g4_attn_group_fn group_step,
-                                                                     g4_attn_scale_fn scale_row) {
+static inline __attribute__((always_inline)) void
+g4_attention_drive(const g4_attn_args *a, int64_t head_begin, int64_t head_end, void *scratch,
+                   g4_attn_load_fn load_block, g4_attn_group_fn group_step, g4_attn_scale_fn scale_row) {
     enum { KB = G4_ATTN_BLOCK, G = G4_ATTN_GROUP };
     const int64_t hd = a->head_dim, n_head = a->n_head, n_tok = a->n_tok;
     const int64_t n_gqa = n_head / a->n_head_kv;

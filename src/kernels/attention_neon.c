@@ -28,7 +28,6 @@
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
-
 /* The first n < 4 floats of x in a zero-padded vector, and the way back. */
 static ALWAYS_INLINE float32x4_t load_part(const float *x, int64_t n) {
     float pad[4] = {0};
@@ -79,8 +78,8 @@ static void load_block(const g4_attn_cache *c, const void *base, int64_t g, size
 
 /* s[r * KB + j] = scale * q_r . k_j for the rows of a group and the block keys j0..j1, keys in
  * pairs (eight FMA chains for four rows); both paths compute a (row, key) in one accumulator. */
-static ALWAYS_INLINE void scores(const g4_attn_row *rows, const int nr, const float *kblk, int64_t hd, int64_t j0, int64_t j1,
-                                 float scale, float *s) {
+static ALWAYS_INLINE void scores(const g4_attn_row *rows, const int nr, const float *kblk, int64_t hd, int64_t j0,
+                                 int64_t j1, float scale, float *s) {
     const int64_t hd4 = hd & ~(int64_t)3;
     int64_t j = j0;
     for (; j + 1 <= j1; j += 2) {
@@ -189,8 +188,8 @@ static ALWAYS_INLINE void accumulate(const g4_attn_row *rows, const int nr, cons
 }
 
 /* The block update of nr rows that all see the block keys j0..j1 (block-relative). */
-static ALWAYS_INLINE void group_step_n(const g4_attn_row *rows, const int nr, const float *kblk, const float *vblk, int64_t hd,
-                                       int64_t j0, int64_t j1, float scale, float *s) {
+static ALWAYS_INLINE void group_step_n(const g4_attn_row *rows, const int nr, const float *kblk, const float *vblk,
+                                       int64_t hd, int64_t j0, int64_t j1, float scale, float *s) {
     float corr[G];
     scores(rows, nr, kblk, hd, j0, j1, scale, s);
     for (int r = 0; r < nr; r++) corr[r] = softmax_step(s + r * KB, j0, j1, rows[r].M, rows[r].S);

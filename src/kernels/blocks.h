@@ -20,12 +20,32 @@ typedef uint16_t g4_bf16; /* bfloat16 bits (top half of a float) */
 #define G4_QK_K 256
 #define G4_K_SCALE_SIZE 12
 
-typedef struct { g4_half d; uint8_t qs[G4_QK4_0 / 2]; } g4_block_q4_0;                    /* x = d * (q - 8) */
-typedef struct { g4_half d, m; uint8_t qs[G4_QK4_1 / 2]; } g4_block_q4_1;                 /* x = d * q + m */
-typedef struct { g4_half d; uint8_t qh[4]; uint8_t qs[G4_QK5_0 / 2]; } g4_block_q5_0;      /* x = d * (q - 16) */
-typedef struct { g4_half d, m; uint8_t qh[4]; uint8_t qs[G4_QK5_1 / 2]; } g4_block_q5_1;   /* x = d * q + m */
-typedef struct { g4_half d; int8_t qs[G4_QK8_0]; } g4_block_q8_0;                         /* x = d * q */
-typedef struct { g4_half d, s; int8_t qs[G4_QK8_1]; } g4_block_q8_1;                      /* s = d * sum(q) */
+typedef struct {
+    g4_half d;
+    uint8_t qs[G4_QK4_0 / 2];
+} g4_block_q4_0; /* x = d * (q - 8) */
+typedef struct {
+    g4_half d, m;
+    uint8_t qs[G4_QK4_1 / 2];
+} g4_block_q4_1; /* x = d * q + m */
+typedef struct {
+    g4_half d;
+    uint8_t qh[4];
+    uint8_t qs[G4_QK5_0 / 2];
+} g4_block_q5_0; /* x = d * (q - 16) */
+typedef struct {
+    g4_half d, m;
+    uint8_t qh[4];
+    uint8_t qs[G4_QK5_1 / 2];
+} g4_block_q5_1; /* x = d * q + m */
+typedef struct {
+    g4_half d;
+    int8_t qs[G4_QK8_0];
+} g4_block_q8_0; /* x = d * q */
+typedef struct {
+    g4_half d, s;
+    int8_t qs[G4_QK8_1];
+} g4_block_q8_1; /* s = d * sum(q) */
 
 /* K-quants: 256-element super-blocks of 16 or 32-element sub-blocks with quantized sub-scales. */
 typedef struct {

@@ -5,9 +5,9 @@
  *
  * W is a GGUF tensor {ne0 = n_in, ne1 = n_out} in its stored block format, used in place. As in
  * ggml, the activations are first converted to the weight type's partner format (Q8_0 for
- * Q4_0/Q5_0/Q8_0, Q8_1 for Q4_1/Q5_1 (their min term needs the block sum), Q8_K for the K-quants, F16 for F16, BF16 for BF16, F32 for F32) and the
- * dot products run on integer or half data; that is also what makes our results track llama.cpp's.
- * The conversion buffer is caller-provided scratch (the decode loop never allocates).
+ * Q4_0/Q5_0/Q8_0, Q8_1 for Q4_1/Q5_1 (their min term needs the block sum), Q8_K for the K-quants, F16 for F16, BF16 for
+ * BF16, F32 for F32) and the dot products run on integer or half data; that is also what makes our results track
+ * llama.cpp's. The conversion buffer is caller-provided scratch (the decode loop never allocates).
  */
 #ifndef G4_KERNELS_MATMUL_H
 #define G4_KERNELS_MATMUL_H

@@ -17,7 +17,6 @@
 #include "kernels/ops.h"
 #include "kernels/simd.h"
 
-
 /* tanh: Cephes' odd polynomial below |z| = 0.625, 1 - 2 / (e^{2|z|} + 1) with z's sign above. */
 static inline __m256 tanh_ps(__m256 z) {
     const __m256 sign = _mm256_castsi256_ps(_mm256_set1_epi32((int)0x80000000u));

@@ -10,7 +10,6 @@
 #include "kernels/ops.h"
 #include "kernels/simd.h"
 
-
 static inline float32x4_t tanh_f32(float32x4_t z) {
     const float32x4_t a = vabsq_f32(z), z2 = vmulq_f32(z, z);
     float32x4_t p = vdupq_n_f32(-5.70498872745e-3f);

@@ -85,8 +85,7 @@ float g4_vec_dot_q2_K_avx2(int64_t n, const void *w, const void *x) {
         const __m256i mins = _mm256_cvtepu8_epi16(
             _mm_and_si128(_mm_srli_epi16(_mm_loadu_si128((const __m128i *)sc), 4), _mm_set1_epi8(0x0F)));
         const int32_t isum = hsum_i32(acc), msum = weighted_bsums(mins, xb[b].bsums);
-        sum += (h2f(wb[b].d) * xb[b].d) * (float)isum -
-               (h2f(wb[b].dmin) * xb[b].d) * (float)msum;
+        sum += (h2f(wb[b].d) * xb[b].d) * (float)isum - (h2f(wb[b].dmin) * xb[b].d) * (float)msum;
     }
     return sum;
 }

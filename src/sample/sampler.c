@@ -13,7 +13,7 @@ struct g4_sampler {
     g4_sampler_params p;
     int32_t n_vocab;
     uint64_t rng;
-    candidate *cand;     /* n_vocab working entries */
+    candidate *cand; /* n_vocab working entries */
     /* The last G4_SAMPLER_MAX_WINDOW accepted tokens, whatever the window, so that settings with
      * another penalty_last_n (per request) can be applied and taken back without losing history. */
     int32_t *history;    /* ring, [G4_SAMPLER_MAX_WINDOW] */
@@ -46,7 +46,9 @@ static uint64_t next_u64(uint64_t *state) {
     return z ^ (z >> 31);
 }
 
-static double next_unit(uint64_t *state) { return (double)(next_u64(state) >> 11) * (1.0 / 9007199254740992.0); }
+static double next_unit(uint64_t *state) {
+    return (double)(next_u64(state) >> 11) * (1.0 / 9007199254740992.0);
+}
 
 gemma4_status g4_sampler_check_params(const g4_sampler_params *p, g4_error *err) {
     if (p->penalty_last_n < 0 || p->penalty_last_n > G4_SAMPLER_MAX_WINDOW)
@@ -114,8 +116,10 @@ static void recount_window(g4_sampler *s) {
 void g4_sampler_accept(g4_sampler *s, int32_t token) {
     if (token < 0 || token >= s->n_vocab) return;
     /* the token that falls out of the window (if it is full) before this one comes in */
-    if (s->n_window > 0 && s->n_window == s->p.penalty_last_n) s->counts[recent(s, s->n_window - 1)]--;
-    else if (s->p.penalty_last_n > 0) s->n_window++;
+    if (s->n_window > 0 && s->n_window == s->p.penalty_last_n)
+        s->counts[recent(s, s->n_window - 1)]--;
+    else if (s->p.penalty_last_n > 0)
+        s->n_window++;
     s->history[s->history_pos] = token;
     s->history_pos = (s->history_pos + 1) % G4_SAMPLER_MAX_WINDOW;
     if (s->n_history < G4_SAMPLER_MAX_WINDOW) s->n_history++;
@@ -132,9 +136,15 @@ gemma4_status g4_sampler_set_params(g4_sampler *s, const g4_sampler_params *p, g
     return GEMMA4_OK;
 }
 
-g4_sampler_params g4_sampler_get_params(const g4_sampler *s) { return s->p; }
-uint64_t g4_sampler_rng_state(const g4_sampler *s) { return s->rng; }
-void g4_sampler_set_rng_state(g4_sampler *s, uint64_t state) { s->rng = state; }
+g4_sampler_params g4_sampler_get_params(const g4_sampler *s) {
+    return s->p;
+}
+uint64_t g4_sampler_rng_state(const g4_sampler *s) {
+    return s->rng;
+}
+void g4_sampler_set_rng_state(g4_sampler *s, uint64_t state) {
+    s->rng = state;
+}
 
 int32_t g4_sampler_history(const g4_sampler *s, int32_t *out, int32_t cap) {
     int32_t n = s->n_history < cap ? s->n_history : cap;
@@ -143,7 +153,8 @@ int32_t g4_sampler_history(const g4_sampler *s, int32_t *out, int32_t cap) {
 }
 
 static bool penalties_active(const g4_sampler_params *p) {
-    return p->penalty_last_n > 0 && (p->repeat_penalty != 1.0f || p->frequency_penalty != 0.0f || p->presence_penalty != 0.0f);
+    return p->penalty_last_n > 0 &&
+           (p->repeat_penalty != 1.0f || p->frequency_penalty != 0.0f || p->presence_penalty != 0.0f);
 }
 
 /* As llama.cpp: dividing a negative logit would make the token more likely, so those are multiplied. */
@@ -153,8 +164,10 @@ static void apply_penalties(g4_sampler *s, float *logits) {
         int32_t t = recent(s, i);
         uint16_t c = s->counts[t];
         if (c & 0x8000u) continue; /* already penalised: the token sits in the ring more than once */
-        if (logits[t] <= 0.0f) logits[t] *= s->p.repeat_penalty;
-        else logits[t] /= s->p.repeat_penalty;
+        if (logits[t] <= 0.0f)
+            logits[t] *= s->p.repeat_penalty;
+        else
+            logits[t] /= s->p.repeat_penalty;
         logits[t] -= (float)c * s->p.frequency_penalty + s->p.presence_penalty;
         s->counts[t] = (uint16_t)(c | 0x8000u);
     }
@@ -185,9 +198,12 @@ static void select_top(candidate *c, int32_t n, int32_t k) {
                 j--;
             }
         }
-        if (k - 1 <= j) hi = j;
-        else if (k - 1 >= i) lo = i;
-        else break;
+        if (k - 1 <= j)
+            hi = j;
+        else if (k - 1 >= i)
+            lo = i;
+        else
+            break;
     }
 }
 

@@ -15,14 +15,14 @@
 #include "core/error.h"
 
 typedef struct g4_sampler_params {
-    float temperature;      /* <= 0: greedy (argmax after the mask hook and the penalties) */
-    int32_t top_k;          /* <= 0: off */
-    float top_p;            /* >= 1: off */
-    float min_p;            /* <= 0: off */
-    float repeat_penalty;   /* 1: off. Positive logits are divided by it, negative ones multiplied */
-    float frequency_penalty;/* 0: off. Subtracted once per occurrence in the window */
-    float presence_penalty; /* 0: off. Subtracted once if the token occurs in the window */
-    int32_t penalty_last_n; /* window of previous tokens the penalties look at (0..32767); 0: off */
+    float temperature;       /* <= 0: greedy (argmax after the mask hook and the penalties) */
+    int32_t top_k;           /* <= 0: off */
+    float top_p;             /* >= 1: off */
+    float min_p;             /* <= 0: off */
+    float repeat_penalty;    /* 1: off. Positive logits are divided by it, negative ones multiplied */
+    float frequency_penalty; /* 0: off. Subtracted once per occurrence in the window */
+    float presence_penalty;  /* 0: off. Subtracted once if the token occurs in the window */
+    int32_t penalty_last_n;  /* window of previous tokens the penalties look at (0..32767); 0: off */
     uint64_t seed;
 } g4_sampler_params;
 

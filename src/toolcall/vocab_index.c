@@ -11,8 +11,10 @@ gemma4_status g4_tc_vocab_index_build(int32_t n_vocab, g4_token_piece_fn piece, 
     gemma4_status st = g4_token_trie_build(n_vocab, piece, user, &ix->trie, err);
     if (st == GEMMA4_OK) {
         ix->eog = malloc(sizeof *ix->eog * (size_t)(n_eog > 0 ? n_eog : 1));
-        if (!ix->eog) st = g4_fail(err, GEMMA4_ERR_NOMEM, "out of memory indexing the vocabulary");
-        else if (n_eog > 0) memcpy(ix->eog, eog, sizeof *eog * (size_t)n_eog);
+        if (!ix->eog)
+            st = g4_fail(err, GEMMA4_ERR_NOMEM, "out of memory indexing the vocabulary");
+        else if (n_eog > 0)
+            memcpy(ix->eog, eog, sizeof *eog * (size_t)n_eog);
         ix->n_eog = n_eog;
     }
     if (st != GEMMA4_OK) {

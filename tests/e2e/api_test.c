@@ -220,7 +220,8 @@ static void test_chat_reuses_prefix(void **state) {
     (void)state;
     gemma4_model *m = load();
     gemma4_session *s = session(m, 512, 0.0f, 0);
-    gemma4_chat_message msgs[3] = {{"user", "Hi there", NULL, 0}, {"assistant", "", NULL, 0}, {"user", "And again?", NULL, 0}};
+    gemma4_chat_message msgs[3] = {
+        {"user", "Hi there", NULL, 0}, {"assistant", "", NULL, 0}, {"user", "And again?", NULL, 0}};
     gemma4_generate_params gp = gemma4_generate_default_params();
     gp.max_tokens = 6;
     gemma4_chat_params cp = gemma4_chat_default_params();

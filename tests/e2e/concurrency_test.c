@@ -94,8 +94,10 @@ int main(int argc, char **argv) {
             failed++;
             continue;
         }
-        bool same = solo[i].n == together[i].n && !memcmp(solo[i].ids, together[i].ids, sizeof(int32_t) * (size_t)solo[i].n);
-        printf("session %d: %d tokens alone, %d together: %s\n", i, solo[i].n, together[i].n, same ? "identical" : "DIFFERENT");
+        bool same =
+            solo[i].n == together[i].n && !memcmp(solo[i].ids, together[i].ids, sizeof(int32_t) * (size_t)solo[i].n);
+        printf("session %d: %d tokens alone, %d together: %s\n", i, solo[i].n, together[i].n,
+               same ? "identical" : "DIFFERENT");
         if (!same || solo[i].n == 0) failed++;
     }
     gemma4_model_free(m);

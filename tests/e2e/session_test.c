@@ -272,8 +272,10 @@ static void test_media_prefix_reuse(void **state) {
     gp.max_tokens = 4;
     gemma4_chat_params cp = gemma4_chat_default_params();
     cp.generate = &gp;
-    gemma4_content_part parts[2] = {{GEMMA4_PART_MEDIA, NULL, photo}, {GEMMA4_PART_TEXT, "What is on the gauge?", NULL}};
-    gemma4_chat_message msgs[3] = {{"user", NULL, parts, 2}, {"assistant", "", NULL, 0}, {"user", "And the colour?", NULL, 0}};
+    gemma4_content_part parts[2] = {{GEMMA4_PART_MEDIA, NULL, photo},
+                                    {GEMMA4_PART_TEXT, "What is on the gauge?", NULL}};
+    gemma4_chat_message msgs[3] = {
+        {"user", NULL, parts, 2}, {"assistant", "", NULL, 0}, {"user", "And the colour?", NULL, 0}};
     char *reply = NULL;
     gemma4_generate_stats st1 = GEMMA4_GENERATE_STATS_INIT, st2 = GEMMA4_GENERATE_STATS_INIT;
     assert_int_equal(gemma4_chat(s, msgs, 1, &cp, &reply, NULL, &st1), GEMMA4_OK);
@@ -316,7 +318,9 @@ static void test_media_prefix_reuse(void **state) {
 /* State to disk                                                                                   */
 /* ---------------------------------------------------------------------------------------------- */
 
-static void path_in_scratch(char *out, size_t n, const char *name) { snprintf(out, n, "%s/%s", g_scratch, name); }
+static void path_in_scratch(char *out, size_t n, const char *name) {
+    snprintf(out, n, "%s/%s", g_scratch, name);
+}
 
 static void test_state_round_trip(void **state) {
     (void)state;
@@ -372,7 +376,8 @@ static void test_state_round_trip(void **state) {
         fwrite(bytes, 1, (size_t)cuts[i], f);
         fclose(f);
         gemma4_status rc = gemma4_session_load(t, cut);
-        if (rc != GEMMA4_ERR_FORMAT) fail_msg("cut at %ld: %s: %s", cuts[i], gemma4_status_name(rc), gemma4_session_errmsg(t));
+        if (rc != GEMMA4_ERR_FORMAT)
+            fail_msg("cut at %ld: %s: %s", cuts[i], gemma4_status_name(rc), gemma4_session_errmsg(t));
         assert_int_equal(gemma4_session_n_past(t), 0);
     }
     gemma4_model *other = load(g_other_path);

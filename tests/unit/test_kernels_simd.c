@@ -579,9 +579,9 @@ static void test_ops(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_dispatch), cmocka_unit_test(test_act_quantizers_identical),
-        cmocka_unit_test(test_vec_dots), cmocka_unit_test(test_matmul_tables), cmocka_unit_test(test_dot_tiles),
-        cmocka_unit_test(test_ops),
+        cmocka_unit_test(test_dispatch),  cmocka_unit_test(test_act_quantizers_identical),
+        cmocka_unit_test(test_vec_dots),  cmocka_unit_test(test_matmul_tables),
+        cmocka_unit_test(test_dot_tiles), cmocka_unit_test(test_ops),
     };
     return cmocka_run_group_tests(tests, setup_tables, NULL);
 }

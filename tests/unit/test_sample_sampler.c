@@ -188,16 +188,11 @@ static void test_bad_params(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_greedy_picks_argmax),
-        cmocka_unit_test(test_mask_hook),
-        cmocka_unit_test(test_repeat_penalty_sign_rule),
-        cmocka_unit_test(test_frequency_presence_and_window),
-        cmocka_unit_test(test_top_k_limits_support),
-        cmocka_unit_test(test_top_p_cuts_tail),
-        cmocka_unit_test(test_min_p_cuts_relative),
-        cmocka_unit_test(test_temperature_sharpens),
-        cmocka_unit_test(test_seed_reproducible),
-        cmocka_unit_test(test_bad_params),
+        cmocka_unit_test(test_greedy_picks_argmax),      cmocka_unit_test(test_mask_hook),
+        cmocka_unit_test(test_repeat_penalty_sign_rule), cmocka_unit_test(test_frequency_presence_and_window),
+        cmocka_unit_test(test_top_k_limits_support),     cmocka_unit_test(test_top_p_cuts_tail),
+        cmocka_unit_test(test_min_p_cuts_relative),      cmocka_unit_test(test_temperature_sharpens),
+        cmocka_unit_test(test_seed_reproducible),        cmocka_unit_test(test_bad_params),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-void g4t_rng_seed(g4t_rng *r, uint64_t seed) { r->s = seed ? seed : 0x9E3779B97F4A7C15ull; }
+void g4t_rng_seed(g4t_rng *r, uint64_t seed) {
+    r->s = seed ? seed : 0x9E3779B97F4A7C15ull;
+}
 
 uint64_t g4t_rng_u64(g4t_rng *r) {
     r->s ^= r->s >> 12;

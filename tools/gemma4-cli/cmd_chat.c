@@ -185,7 +185,8 @@ int cli_chat(int argc, char **argv) {
             continue;
         }
         if (st.stop_reason == GEMMA4_STOP_INTERRUPTED) fprintf(stderr, "(stopped)\n");
-        if (st.stop_reason == GEMMA4_STOP_CONTEXT_FULL) fprintf(stderr, "(the context is full: /reset to start over)\n");
+        if (st.stop_reason == GEMMA4_STOP_CONTEXT_FULL)
+            fprintf(stderr, "(the context is full: /reset to start over)\n");
         history_push(&h, "assistant", reply ? reply : "");
         gemma4_free(reply);
     }

@@ -58,7 +58,8 @@ void cli_print_stats(double load_seconds, const gemma4_generate_stats *st) {
             load_seconds, st->n_prompt, st->prompt_seconds,
             st->prompt_seconds > 0 ? st->n_prompt / st->prompt_seconds : 0.0, st->n_generated, st->generate_seconds,
             st->generate_seconds > 0 ? st->n_generated / st->generate_seconds : 0.0);
-    if (st->stop_reason == GEMMA4_STOP_CONTEXT_FULL) fprintf(stderr, "stopped: the context is full (raise it with -c)\n");
+    if (st->stop_reason == GEMMA4_STOP_CONTEXT_FULL)
+        fprintf(stderr, "stopped: the context is full (raise it with -c)\n");
     if (st->stop_reason == GEMMA4_STOP_INTERRUPTED) fprintf(stderr, "stopped: interrupted\n");
 }
 
@@ -325,8 +326,10 @@ int cli_run(int argc, char **argv) {
         int32_t *ids = NULL;
         size_t n = 0;
         status = gemma4_tokenize(m, r.prompt, strlen(r.prompt), true, true, &ids, &n, err, sizeof err);
-        if (status == GEMMA4_OK) status = gemma4_generate(s, ids, n, &gp, &st);
-        else fprintf(stderr, "gemma4-cli run: %s\n", err);
+        if (status == GEMMA4_OK)
+            status = gemma4_generate(s, ids, n, &gp, &st);
+        else
+            fprintf(stderr, "gemma4-cli run: %s\n", err);
         gemma4_free(ids);
     } else {
         gemma4_chat_message msgs[2];

@@ -144,30 +144,117 @@ static bool gif_complete(const uint8_t *data, size_t size, char *why, size_t cap
     }
 }
 
-/* JPEG: the frame header (SOFn), found by walking the marker segments after SOI. */
-static bool jpeg_size(const uint8_t *data, size_t size, uint32_t *w, uint32_t *h, char *why, size_t cap) {
+/* ---- JPEG: marker segments -------------------------------------------------------------------- */
+
+/* What a segment visitor says: keep walking, stop (found what it wanted), or refuse the file. */
+typedef enum { WALK_ON, WALK_STOP, WALK_REFUSE } walk_step;
+typedef walk_step (*jpeg_visit)(uint8_t marker, const uint8_t *payload, size_t len, size_t avail, void *ctx, char *why,
+                                size_t cap);
+
+/* The entropy-coded data after an SOS header at pos: up to the next marker, read as stb_image's
+ * bit reader reads it: 0xff, any number of 0xff fill bytes, then 0 is a data byte, a restart
+ * (0xd0..0xd7) belongs to the scan, anything else is the marker that ends it. Returns the index of
+ * that marker's last 0xff (or size). */
+static size_t jpeg_skip_entropy(const uint8_t *data, size_t size, size_t pos) {
+    while (pos < size) {
+        if (data[pos] != 0xff) {
+            pos++;
+            continue;
+        }
+        size_t next = pos + 1;
+        while (next < size && data[next] == 0xff) next++;
+        if (next >= size) return size;
+        const uint8_t c = data[next];
+        if (c != 0 && (c < 0xd0 || c > 0xd7)) return next - 1;
+        pos = next + 1;
+    }
+    return size;
+}
+
+/* Walks the marker segments after SOI, calling visit with each one's payload (after its length):
+ * len bytes as the segment declares, of which avail (all the bytes up to the end of the file,
+ * possibly fewer than len) can be read; stepping over the entropy-coded data that follows each SOS. Returns WALK_STOP
+ * or WALK_REFUSE from the visitor, or WALK_ON when the walk ended (EOI, end of data, or bytes that are not a marker:
+ * telling those apart is stb_image's job). */
+static walk_step jpeg_walk(const uint8_t *data, size_t size, jpeg_visit visit, void *ctx, char *why, size_t cap) {
     size_t pos = 2;
-    for (;;) {
-        if (pos >= size || data[pos] != 0xff) return fail(why, cap, "no marker at byte %zu", pos);
+    while (pos + 1 < size && data[pos] == 0xff) {
         while (pos + 1 < size && data[pos + 1] == 0xff) pos++; /* fill bytes before a marker */
-        if (size - pos < 4) return fail(why, cap, "the file ends before the frame header");
+        if (pos + 1 >= size) break;
         const uint8_t marker = data[pos + 1];
+        if (marker == 0xd9) break;                                  /* EOI */
         if (marker == 0x01 || (marker >= 0xd0 && marker <= 0xd8)) { /* markers without a length */
             pos += 2;
             continue;
         }
+        if (size - pos < 4) break;
         const size_t len = (size_t)data[pos + 2] << 8 | data[pos + 3];
-        const bool sof = marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc;
-        if (sof) {
-            if (len < 8 || size - pos < 9) return fail(why, cap, "the file ends inside the frame header");
-            *h = (uint32_t)data[pos + 5] << 8 | data[pos + 6];
-            *w = (uint32_t)data[pos + 7] << 8 | data[pos + 8];
-            return true;
-        }
-        if (marker == 0xda || marker == 0xd9) return fail(why, cap, "image data before the frame header");
-        if (len < 2 || len > size - pos - 2) return fail(why, cap, "marker segment at byte %zu runs past the end", pos);
+        if (len < 2) break;
+        /* a segment cut by the end of the file is still visited: stb_image reads it too (as far as
+         * it goes, then zeros) */
+        const walk_step step = visit(marker, data + pos + 4, len - 2, size - pos - 4, ctx, why, cap);
+        if (step != WALK_ON || len > size - pos - 2) return step;
         pos += 2 + len;
+        if (marker == 0xda) pos = jpeg_skip_entropy(data, size, pos);
     }
+    return WALK_ON;
+}
+
+typedef struct jpeg_dims {
+    uint32_t w, h;
+    bool found;
+} jpeg_dims;
+
+/* The frame header (SOF0..SOF15 but DHT, JPG and DAC): precision, height, width. */
+static walk_step find_frame(uint8_t marker, const uint8_t *payload, size_t len, size_t avail, void *ctx, char *why,
+                            size_t cap) {
+    jpeg_dims *d = ctx;
+    const bool sof = marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc;
+    if (marker == 0xda) {
+        fail(why, cap, "image data before the frame header");
+        return WALK_REFUSE;
+    }
+    if (!sof) return WALK_ON;
+    if (len < 6 || avail < 6) {
+        fail(why, cap, "a %zu-byte frame header", len < avail ? len : avail);
+        return WALK_REFUSE;
+    }
+    d->h = (uint32_t)payload[1] << 8 | payload[2];
+    d->w = (uint32_t)payload[3] << 8 | payload[4];
+    d->found = true;
+    return WALK_STOP;
+}
+
+/* stb_image 2.27 (Debian's) builds a Huffman table of however many codes a DHT segment's 16 counts
+ * add up to, writing past its 256-entry arrays when they add up to more (fixed upstream in 2.28).
+ * Such a table is refused here, in every DHT segment, including those between progressive scans,
+ * reading the counts where stb_image does: a table starts wherever the previous one ended while
+ * that is inside the declared segment, and its counts are the 16 bytes after the class byte, even
+ * past the segment's end, with zeros past the file's end. */
+static walk_step check_huffman(uint8_t marker, const uint8_t *payload, size_t len, size_t avail, void *ctx, char *why,
+                               size_t cap) {
+    (void)ctx;
+    if (marker != 0xc4) return WALK_ON;
+    for (size_t at = 0; at < len;) {
+        unsigned codes = 0;
+        for (size_t i = 1; i <= 16; i++) codes += at + i < avail ? payload[at + i] : 0;
+        if (codes > 256) {
+            fail(why, cap, "a Huffman table of %u codes (at most 256)", codes);
+            return WALK_REFUSE;
+        }
+        at += 17 + codes;
+    }
+    return WALK_ON;
+}
+
+static bool jpeg_size(const uint8_t *data, size_t size, uint32_t *w, uint32_t *h, char *why, size_t cap) {
+    jpeg_dims d = {0, 0, false};
+    const walk_step step = jpeg_walk(data, size, find_frame, &d, why, cap);
+    if (step == WALK_REFUSE) return false;
+    if (!d.found) return fail(why, cap, "no frame header");
+    *w = d.w;
+    *h = d.h;
+    return true;
 }
 
 bool g4_image_header_size(g4_image_format format, const uint8_t *data, size_t size, uint32_t *width, uint32_t *height,
@@ -202,9 +289,11 @@ bool g4_image_header_size(g4_image_format format, const uint8_t *data, size_t si
     }
 }
 
-bool g4_image_check_complete(g4_image_format format, const uint8_t *data, size_t size, uint32_t width, uint32_t height,
-                             char *why, size_t cap) {
+bool g4_image_check_body(g4_image_format format, const uint8_t *data, size_t size, uint32_t width, uint32_t height,
+                         char *why, size_t cap) {
     switch (format) {
+    case G4_IMAGE_JPEG:
+        return jpeg_walk(data, size, check_huffman, NULL, why, cap) != WALK_REFUSE;
     case G4_IMAGE_PNG:
         return png_complete(data, size, why, cap);
     case G4_IMAGE_BMP:

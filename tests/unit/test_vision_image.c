@@ -252,6 +252,21 @@ static void test_corrupt_headers(void **state) {
     expect_refused(junk, sizeof junk, GEMMA4_ERR_FORMAT, "corrupt JPEG", "JPEG junk");
 }
 
+/* A DHT table whose 16 counts add up to more than 256 codes: Debian's stb_image 2.27 would write
+ * past its Huffman arrays (found by fuzz_image); refused before it decodes. */
+static void test_jpeg_huffman_overflow(void **state) {
+    (void)state;
+    size_t size;
+    uint8_t *jpg = fixture("baseline.jpg", &size);
+    size_t at = 2;
+    while (at + 1 < size && !(jpg[at] == 0xff && jpg[at + 1] == 0xc4)) at++;
+    assert_true(at + 21 < size);
+    jpg[at + 5 + 14] = 0xff; /* payload: class/id byte, then counts 1..16: raise the last two */
+    jpg[at + 5 + 15] = 0xff;
+    expect_refused(jpg, size, GEMMA4_ERR_FORMAT, "Huffman table of", "JPEG DHT > 256 codes");
+    free(jpg);
+}
+
 /* A 16 x 16 RGB PNG whose zlib stream inflates to 8 MiB of zeros (16 x (1 + 48) = 784 bytes are
  * expected): stored deflate blocks would be large, so the stream is hand-made from fixed-Huffman
  * blocks of length-258 matches, ~34 bits per 258 bytes. */
@@ -351,6 +366,7 @@ int main(void) {
         cmocka_unit_test(test_pixel_limit),
         cmocka_unit_test(test_zero_pixels),
         cmocka_unit_test(test_corrupt_headers),
+        cmocka_unit_test(test_jpeg_huffman_overflow),
         cmocka_unit_test(test_decompression_bomb),
         cmocka_unit_test(test_files),
         cmocka_unit_test(test_new_and_free),

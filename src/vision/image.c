@@ -56,7 +56,7 @@ static gemma4_status decode_stb(const uint8_t *bytes, size_t size, const char *n
     const char *fmt = g4_image_format_name(format), *why = NULL;
     char why_buf[160];
     if (!g4_image_check_body(format, bytes, size, width, height, why_buf, sizeof why_buf))
-        return g4_fail(err, GEMMA4_ERR_FORMAT, "%s: truncated %s: %s", name, fmt, why_buf);
+        return g4_fail(err, GEMMA4_ERR_FORMAT, "%s: corrupt %s: %s", name, fmt, why_buf); /* "the file ends ..." */
     g4_stb_header h;
     if (!g4_stb_probe(bytes, size, &h, &why))
         return g4_fail(err, GEMMA4_ERR_FORMAT, "%s: corrupt %s: %s", name, fmt, why ? why : "unreadable header");

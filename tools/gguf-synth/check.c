@@ -90,7 +90,7 @@ static gemma4_status check_tensor(const synth_tensor *t, const g4_gguf_tensor *f
         return g4_fail(err, GEMMA4_ERR_FORMAT, "tensor '%s' has type %s, want %s", t->name, g4_type_name(ft->type),
                        g4_type_name(t->type));
     bool shape = ft->n_dims == t->n_dims;
-    for (int d = 0; d < G4_GGUF_MAX_DIMS; d++) shape &= ft->ne[d] == (d < 2 ? t->ne[d] : 1);
+    for (int d = 0; d < G4_GGUF_MAX_DIMS; d++) shape &= ft->ne[d] == t->ne[d];
     if (!shape) return g4_fail(err, GEMMA4_ERR_FORMAT, "tensor '%s' has a different shape", t->name);
     if (ft->nbytes != synth_tensor_nbytes(t))
         return g4_fail(err, GEMMA4_ERR_FORMAT, "tensor '%s' has %zu bytes, want %zu", t->name, ft->nbytes,

@@ -14,8 +14,9 @@ static void usage(FILE *out) {
     fputs("usage: gguf-synth [options] -o OUT.gguf\n"
           "       gguf-synth [options] --check FILE.gguf\n"
           "\n"
-          "Writes a Gemma 4 (GGUF arch 'gemma4') model with deterministic pseudo-random weights that\n"
-          "llama.cpp loads unchanged. The same arguments always give the same bytes.\n"
+          "Writes a Gemma 4 (GGUF arch 'gemma4') model, or with --mmproj its vision and audio encoders, with\n"
+          "deterministic pseudo-random weights that llama.cpp loads unchanged. The same arguments always give the\n"
+          "same bytes.\n"
           "\n"
           "  --preset tiny|e2b|e4b   model shape (default tiny): tiny is E2B's structure at 10 layers x 256\n"
           "                          wide with a 2048-token vocabulary; e2b and e4b are the real shapes\n"
@@ -29,6 +30,10 @@ static void usage(FILE *out) {
           "  -o FILE                 output path (written to FILE.tmp, then renamed)\n"
           "  --check FILE            instead of writing: read FILE with libgemma4's GGUF reader and compare every\n"
           "                          key, tensor and byte with what these arguments would write\n"
+          "  --mmproj                write the multimodal projector file instead (GGUF arch 'clip', as the\n"
+          "                          converter's --mmproj writes it): Gemma 4's vision encoder (gemma4v) and audio\n"
+          "                          encoder (gemma4a) for preset tiny or e2b, --type f32 | f16 | bf16 | q8_0;\n"
+          "                          --embd sets the text width it projects into (the preset's text width)\n"
           "  -v, --verbose           one line per tensor\n"
           "  -h, --help              this text\n"
           "\n"
@@ -94,11 +99,66 @@ typedef struct override {
 
 #define HP_FIELD(f) offsetof(synth_hparams, f)
 
+static double seconds_between(const struct timespec *t0, const struct timespec *t1) {
+    return (double)(t1->tv_sec - t0->tv_sec) + 1e-9 * (double)(t1->tv_nsec - t0->tv_nsec);
+}
+
+/* --mmproj: the text model's options do not apply, except --embd (the width projected into). */
+static int write_mmproj(const char *preset, const char *type_name, uint64_t seed, const override *ovr, size_t n_ovr,
+                        const char *vocab_arg, const char *template_path, int double_wide, int shared_kv_weights,
+                        const char *out_path, const char *check_path, bool verbose) {
+    synth_mmproj_hparams hp;
+    synth_ftype ftype;
+    if (!synth_mmproj_preset(preset, &hp)) {
+        fprintf(stderr, "gguf-synth: --mmproj has presets tiny and e2b, not '%s'\n", preset);
+        return 2;
+    }
+    if (!synth_ftype_parse(type_name, &ftype)) {
+        fprintf(stderr, "gguf-synth: unknown type '%s' (--mmproj: f32, f16, bf16, q8_0)\n", type_name);
+        return 2;
+    }
+    const bool text_only =
+        strcmp(vocab_arg, "generated") != 0 || template_path || double_wide >= 0 || shared_kv_weights >= 0;
+    for (size_t k = 0; k < n_ovr; k++) {
+        if (!ovr[k].set) continue;
+        if (ovr[k].offset != HP_FIELD(n_embd)) {
+            fprintf(stderr, "gguf-synth: %s shapes the text model; with --mmproj only --embd applies\n", ovr[k].flag);
+            return 2;
+        }
+        hp.text_embd = (uint32_t)ovr[k].value;
+    }
+    if (text_only) {
+        fprintf(stderr, "gguf-synth: --vocab, --chat-template, --double-wide and --shared-kv-weights shape the text "
+                        "model, not --mmproj\n");
+        return 2;
+    }
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    g4_error err = {0};
+    synth_plan plan = {0};
+    gemma4_status st = synth_mmproj_validate(&hp, &err);
+    if (st == GEMMA4_OK) st = synth_mmproj_plan_build(&plan, &hp, ftype, seed, &err);
+    if (st == GEMMA4_OK)
+        st = check_path ? synth_check(&plan, check_path, &err) : synth_write(&plan, out_path, verbose, &err);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (st == GEMMA4_OK) {
+        printf("gguf-synth: %s %s (mmproj %s, %s, seed %" PRIu64 "): %zu keys, %zu tensors, %.1f MiB of weights, "
+               "%.1f s\n",
+               check_path ? "checked" : "wrote", check_path ? check_path : out_path, hp.preset, synth_ftype_name(ftype),
+               seed, plan.n_kvs, plan.n_tensors, (double)synth_plan_data_bytes(&plan) / (1024.0 * 1024.0),
+               seconds_between(&t0, &t1));
+    } else {
+        fprintf(stderr, "gguf-synth: %s: %s\n", gemma4_status_name(st), err.msg);
+    }
+    synth_plan_free(&plan);
+    return st == GEMMA4_OK ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
     const char *preset = "tiny", *type_name = "f16", *vocab_arg = "generated", *template_path = NULL;
     const char *out_path = NULL, *check_path = NULL;
     uint64_t seed = 1;
-    bool verbose = false;
+    bool verbose = false, mmproj = false;
     int double_wide = -1, shared_kv_weights = -1;
     override ovr[] = {
         {"--layers", HP_FIELD(n_layer), SYNTH_MAX_LAYERS, false, 0},
@@ -126,6 +186,10 @@ int main(int argc, char **argv) {
         }
         if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
             verbose = true;
+            continue;
+        }
+        if (strcmp(a, "--mmproj") == 0) {
+            mmproj = true;
             continue;
         }
         if (!val) {
@@ -175,6 +239,10 @@ int main(int argc, char **argv) {
         return 2;
     }
 
+    if (mmproj)
+        return write_mmproj(preset, type_name, seed, ovr, n_ovr, vocab_arg, template_path, double_wide,
+                            shared_kv_weights, out_path, check_path, verbose);
+
     synth_hparams hp;
     synth_ftype ftype;
     if (!synth_hparams_preset(preset, &hp)) {
@@ -219,7 +287,7 @@ int main(int argc, char **argv) {
     if (st == GEMMA4_OK)
         st = check_path ? synth_check(&plan, check_path, &err) : synth_write(&plan, out_path, verbose, &err);
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    const double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    const double secs = seconds_between(&t0, &t1);
 
     if (st == GEMMA4_OK) {
         const uint64_t bytes = synth_plan_data_bytes(&plan);

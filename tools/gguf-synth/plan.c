@@ -18,108 +18,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rng.h"
 #include "synth.h"
-
-static gemma4_status nomem(g4_error *err) {
-    return g4_fail(err, GEMMA4_ERR_NOMEM, "out of memory building the plan");
-}
-
-static void *own(synth_plan *p, void *ptr) {
-    if (!ptr) return NULL;
-    if (p->n_owned == p->cap_owned) {
-        const size_t cap = p->cap_owned ? p->cap_owned * 2 : 16;
-        void **o = realloc(p->owned, cap * sizeof *o);
-        if (!o) {
-            free(ptr);
-            return NULL;
-        }
-        p->owned = o;
-        p->cap_owned = cap;
-    }
-    p->owned[p->n_owned++] = ptr;
-    return ptr;
-}
-
-static synth_kv *kv_new(synth_plan *p, const char *key, g4_gguf_vtype type) {
-    if (p->n_kvs == p->cap_kvs) {
-        const size_t cap = p->cap_kvs ? p->cap_kvs * 2 : 64;
-        synth_kv *k = realloc(p->kvs, cap * sizeof *k);
-        if (!k) return NULL;
-        p->kvs = k;
-        p->cap_kvs = cap;
-    }
-    synth_kv *kv = &p->kvs[p->n_kvs++];
-    memset(kv, 0, sizeof *kv);
-    snprintf(kv->key, sizeof kv->key, "%s", key);
-    kv->type = type;
-    return kv;
-}
-
-/* The add_* helpers record an allocation failure in *ok instead of returning it at each call. */
-static void add_u32(synth_plan *p, bool *ok, const char *key, uint32_t v) {
-    synth_kv *kv = kv_new(p, key, G4_GGUF_UINT32);
-    if (kv) kv->v.u32 = v;
-    *ok &= kv != NULL;
-}
-static void add_i32(synth_plan *p, bool *ok, const char *key, int32_t v) {
-    synth_kv *kv = kv_new(p, key, G4_GGUF_INT32);
-    if (kv) kv->v.i32 = v;
-    *ok &= kv != NULL;
-}
-static void add_f32(synth_plan *p, bool *ok, const char *key, float v) {
-    synth_kv *kv = kv_new(p, key, G4_GGUF_FLOAT32);
-    if (kv) kv->v.f32 = v;
-    *ok &= kv != NULL;
-}
-static void add_bool(synth_plan *p, bool *ok, const char *key, bool v) {
-    synth_kv *kv = kv_new(p, key, G4_GGUF_BOOL);
-    if (kv) kv->v.b = v;
-    *ok &= kv != NULL;
-}
-static void add_str(synth_plan *p, bool *ok, const char *key, const char *v) {
-    synth_kv *kv = kv_new(p, key, G4_GGUF_STRING);
-    if (kv) kv->v.str = v;
-    *ok &= kv != NULL;
-}
-static void add_arr(synth_plan *p, bool *ok, const char *key, g4_gguf_vtype elem, const void *data, uint64_t n) {
-    synth_kv *kv = kv_new(p, key, G4_GGUF_ARRAY);
-    if (kv) {
-        kv->elem = elem;
-        kv->arr = data;
-        kv->n = n;
-    }
-    *ok &= kv != NULL && data != NULL;
-}
 
 static void arch_key(char *buf, size_t cap, const char *suffix) {
     snprintf(buf, cap, "gemma4.%s", suffix);
 }
 
+/* A text-model tensor: 1-D or 2-D. */
 static void add_tensor(synth_plan *p, bool *ok, const char *name, int n_dims, int64_t ne0, int64_t ne1, float mean,
                        float std) {
-    if (!*ok) return;
-    if (p->n_tensors == p->cap_tensors) {
-        const size_t cap = p->cap_tensors ? p->cap_tensors * 2 : 64;
-        synth_tensor *t = realloc(p->tensors, cap * sizeof *t);
-        if (!t) {
-            *ok = false;
-            return;
-        }
-        p->tensors = t;
-        p->cap_tensors = cap;
-    }
-    synth_tensor *t = &p->tensors[p->n_tensors++];
-    memset(t, 0, sizeof *t);
-    snprintf(t->name, sizeof t->name, "%s", name);
-    t->n_dims = n_dims;
-    t->ne[0] = ne0;
-    t->ne[1] = n_dims > 1 ? ne1 : 1;
-    t->init = SYNTH_INIT_NORMAL;
-    t->mean = mean;
-    t->std = std;
-    t->type = G4_TYPE_F32; /* synth_assign_types decides */
-    t->key = synth_stream_key(p->seed, name);
+    const int64_t ne[2] = {ne0, ne1};
+    synth_plan_add_tensor(p, ok, name, n_dims, ne, mean, std);
 }
 
 static float inv_sqrt(double n) {
@@ -212,9 +121,9 @@ static void layer_tensors(synth_plan *p, bool *ok, uint32_t il) {
 
 static void general_keys(synth_plan *p, bool *ok) {
     const synth_hparams *hp = &p->hp;
-    char *name = own(p, malloc(64));
-    char *description = own(p, malloc(512));
-    char *size_label = own(p, malloc(16));
+    char *name = synth_plan_own(p, malloc(64));
+    char *description = synth_plan_own(p, malloc(512));
+    char *size_label = synth_plan_own(p, malloc(16));
     if (!name || !description || !size_label) {
         *ok = false;
         return;
@@ -232,16 +141,16 @@ static void general_keys(synth_plan *p, bool *ok) {
              hp->double_wide_ffn ? " (x2 in shared layers)" : "", hp->n_head, hp->n_head_kv, hp->head_dim,
              hp->head_dim_swa, hp->n_swa, hp->n_shared_kv, hp->shared_kv_weights ? " (with unused k/v weights)" : "",
              hp->n_ple, hp->n_vocab);
-    add_str(p, ok, "general.architecture", "gemma4");
-    add_str(p, ok, "general.type", "model");
+    synth_kv_str(p, ok, "general.architecture", "gemma4");
+    synth_kv_str(p, ok, "general.type", "model");
     /* Gemma 4's generation_config.json sampling defaults, which the converter copies. */
-    add_i32(p, ok, "general.sampling.top_k", 64);
-    add_f32(p, ok, "general.sampling.top_p", 0.95f);
-    add_f32(p, ok, "general.sampling.temp", 1.0f);
-    add_str(p, ok, "general.name", name);
-    add_str(p, ok, "general.basename", "gemma-4-synth");
-    add_str(p, ok, "general.description", description);
-    add_str(p, ok, "general.size_label", size_label);
+    synth_kv_i32(p, ok, "general.sampling.top_k", 64);
+    synth_kv_f32(p, ok, "general.sampling.top_p", 0.95f);
+    synth_kv_f32(p, ok, "general.sampling.temp", 1.0f);
+    synth_kv_str(p, ok, "general.name", name);
+    synth_kv_str(p, ok, "general.basename", "gemma-4-synth");
+    synth_kv_str(p, ok, "general.description", description);
+    synth_kv_str(p, ok, "general.size_label", size_label);
 }
 
 static void model_keys(synth_plan *p, bool *ok) {
@@ -249,53 +158,53 @@ static void model_keys(synth_plan *p, bool *ok) {
     char k[64];
     const uint32_t nl = hp->n_layer;
 #define KEY(s) (arch_key(k, sizeof k, s), k)
-    add_u32(p, ok, KEY("block_count"), nl);
-    add_u32(p, ok, KEY("context_length"), hp->n_ctx);
-    add_u32(p, ok, KEY("embedding_length"), hp->n_embd);
+    synth_kv_u32(p, ok, KEY("block_count"), nl);
+    synth_kv_u32(p, ok, KEY("context_length"), hp->n_ctx);
+    synth_kv_u32(p, ok, KEY("embedding_length"), hp->n_embd);
     if (hp->double_wide_ffn) {
-        int32_t *ff = own(p, malloc(nl * sizeof *ff));
+        int32_t *ff = synth_plan_own(p, malloc(nl * sizeof *ff));
         for (uint32_t il = 0; ff && il < nl; il++) ff[il] = (int32_t)synth_layer_n_ff(hp, il);
-        add_arr(p, ok, KEY("feed_forward_length"), G4_GGUF_INT32, ff, nl);
+        synth_kv_arr(p, ok, KEY("feed_forward_length"), G4_GGUF_INT32, ff, nl);
     } else {
-        add_u32(p, ok, KEY("feed_forward_length"), hp->n_ff);
+        synth_kv_u32(p, ok, KEY("feed_forward_length"), hp->n_ff);
     }
-    add_u32(p, ok, KEY("attention.head_count"), hp->n_head);
-    add_u32(p, ok, KEY("attention.head_count_kv"), hp->n_head_kv);
-    add_f32(p, ok, KEY("rope.freq_base"), hp->rope_theta);
-    add_f32(p, ok, KEY("rope.freq_base_swa"), hp->rope_theta_swa);
-    add_f32(p, ok, KEY("attention.layer_norm_rms_epsilon"), hp->rms_eps);
-    add_u32(p, ok, KEY("attention.key_length"), hp->head_dim);
-    add_u32(p, ok, KEY("attention.value_length"), hp->head_dim);
-    if (!synth_ftype_is_quantized(p->ftype)) add_u32(p, ok, "general.file_type", synth_ftype_llama_id(p->ftype));
-    add_f32(p, ok, KEY("final_logit_softcapping"), hp->logit_softcap);
-    add_u32(p, ok, KEY("attention.sliding_window"), hp->n_swa);
-    add_u32(p, ok, KEY("attention.shared_kv_layers"), hp->n_shared_kv);
-    add_u32(p, ok, KEY("embedding_length_per_layer_input"), hp->n_ple);
-    bool *swa = own(p, malloc(nl * sizeof *swa));
+    synth_kv_u32(p, ok, KEY("attention.head_count"), hp->n_head);
+    synth_kv_u32(p, ok, KEY("attention.head_count_kv"), hp->n_head_kv);
+    synth_kv_f32(p, ok, KEY("rope.freq_base"), hp->rope_theta);
+    synth_kv_f32(p, ok, KEY("rope.freq_base_swa"), hp->rope_theta_swa);
+    synth_kv_f32(p, ok, KEY("attention.layer_norm_rms_epsilon"), hp->rms_eps);
+    synth_kv_u32(p, ok, KEY("attention.key_length"), hp->head_dim);
+    synth_kv_u32(p, ok, KEY("attention.value_length"), hp->head_dim);
+    if (!synth_ftype_is_quantized(p->ftype)) synth_kv_u32(p, ok, "general.file_type", synth_ftype_llama_id(p->ftype));
+    synth_kv_f32(p, ok, KEY("final_logit_softcapping"), hp->logit_softcap);
+    synth_kv_u32(p, ok, KEY("attention.sliding_window"), hp->n_swa);
+    synth_kv_u32(p, ok, KEY("attention.shared_kv_layers"), hp->n_shared_kv);
+    synth_kv_u32(p, ok, KEY("embedding_length_per_layer_input"), hp->n_ple);
+    bool *swa = synth_plan_own(p, malloc(nl * sizeof *swa));
     for (uint32_t il = 0; swa && il < nl; il++) swa[il] = synth_layer_is_swa(hp, il);
-    add_arr(p, ok, KEY("attention.sliding_window_pattern"), G4_GGUF_BOOL, swa, nl);
-    add_u32(p, ok, KEY("attention.key_length_swa"), hp->head_dim_swa);
-    add_u32(p, ok, KEY("attention.value_length_swa"), hp->head_dim_swa);
-    add_u32(p, ok, KEY("rope.dimension_count"), hp->head_dim);
-    add_u32(p, ok, KEY("rope.dimension_count_swa"), hp->head_dim_swa);
+    synth_kv_arr(p, ok, KEY("attention.sliding_window_pattern"), G4_GGUF_BOOL, swa, nl);
+    synth_kv_u32(p, ok, KEY("attention.key_length_swa"), hp->head_dim_swa);
+    synth_kv_u32(p, ok, KEY("attention.value_length_swa"), hp->head_dim_swa);
+    synth_kv_u32(p, ok, KEY("rope.dimension_count"), hp->head_dim);
+    synth_kv_u32(p, ok, KEY("rope.dimension_count_swa"), hp->head_dim_swa);
 #undef KEY
-    if (!synth_ftype_is_quantized(p->ftype)) add_u32(p, ok, "general.quantization_version", 2);
+    if (!synth_ftype_is_quantized(p->ftype)) synth_kv_u32(p, ok, "general.quantization_version", 2);
 }
 
 static void tokenizer_keys(synth_plan *p, bool *ok, const synth_vocab *v, const char *chat_template) {
-    add_str(p, ok, "tokenizer.ggml.model", "gemma4");
-    add_arr(p, ok, "tokenizer.ggml.tokens", G4_GGUF_STRING, v->tokens, v->n_tokens);
-    add_arr(p, ok, "tokenizer.ggml.scores", G4_GGUF_FLOAT32, v->scores, v->n_tokens);
-    add_arr(p, ok, "tokenizer.ggml.token_type", G4_GGUF_INT32, v->types, v->n_tokens);
-    add_arr(p, ok, "tokenizer.ggml.merges", G4_GGUF_STRING, v->merges, v->n_merges);
-    add_u32(p, ok, "tokenizer.ggml.bos_token_id", v->bos);
-    add_u32(p, ok, "tokenizer.ggml.eos_token_id", v->eos);
-    add_u32(p, ok, "tokenizer.ggml.unknown_token_id", v->unk);
-    add_u32(p, ok, "tokenizer.ggml.padding_token_id", v->pad);
-    add_bool(p, ok, "tokenizer.ggml.add_bos_token", true);
-    add_bool(p, ok, "tokenizer.ggml.add_eos_token", false);
-    add_str(p, ok, "tokenizer.chat_template", chat_template);
-    add_bool(p, ok, "tokenizer.ggml.add_space_prefix", false);
+    synth_kv_str(p, ok, "tokenizer.ggml.model", "gemma4");
+    synth_kv_arr(p, ok, "tokenizer.ggml.tokens", G4_GGUF_STRING, v->tokens, v->n_tokens);
+    synth_kv_arr(p, ok, "tokenizer.ggml.scores", G4_GGUF_FLOAT32, v->scores, v->n_tokens);
+    synth_kv_arr(p, ok, "tokenizer.ggml.token_type", G4_GGUF_INT32, v->types, v->n_tokens);
+    synth_kv_arr(p, ok, "tokenizer.ggml.merges", G4_GGUF_STRING, v->merges, v->n_merges);
+    synth_kv_u32(p, ok, "tokenizer.ggml.bos_token_id", v->bos);
+    synth_kv_u32(p, ok, "tokenizer.ggml.eos_token_id", v->eos);
+    synth_kv_u32(p, ok, "tokenizer.ggml.unknown_token_id", v->unk);
+    synth_kv_u32(p, ok, "tokenizer.ggml.padding_token_id", v->pad);
+    synth_kv_bool(p, ok, "tokenizer.ggml.add_bos_token", true);
+    synth_kv_bool(p, ok, "tokenizer.ggml.add_eos_token", false);
+    synth_kv_str(p, ok, "tokenizer.chat_template", chat_template);
+    synth_kv_bool(p, ok, "tokenizer.ggml.add_space_prefix", false);
 }
 
 gemma4_status synth_plan_build(synth_plan *p, const synth_hparams *hp, synth_ftype ftype, uint64_t seed,
@@ -313,30 +222,16 @@ gemma4_status synth_plan_build(synth_plan *p, const synth_hparams *hp, synth_fty
     tokenizer_keys(p, &ok, vocab, chat_template);
     /* llama-quantize moves these two to the end when it rewrites them. */
     if (synth_ftype_is_quantized(ftype)) {
-        add_u32(p, &ok, "general.quantization_version", 2);
-        add_u32(p, &ok, "general.file_type", synth_ftype_llama_id(ftype));
+        synth_kv_u32(p, &ok, "general.quantization_version", 2);
+        synth_kv_u32(p, &ok, "general.file_type", synth_ftype_llama_id(ftype));
     }
     global_tensors(p, &ok);
     for (uint32_t il = 0; il < hp->n_layer; il++) layer_tensors(p, &ok, il);
     if (!ok) {
         synth_plan_free(p);
-        return nomem(err);
+        return g4_fail(err, GEMMA4_ERR_NOMEM, "out of memory building the plan");
     }
     gemma4_status st = synth_assign_types(p, err);
     if (st != GEMMA4_OK) synth_plan_free(p);
     return st;
-}
-
-void synth_plan_free(synth_plan *p) {
-    for (size_t i = 0; i < p->n_owned; i++) free(p->owned[i]);
-    free(p->owned);
-    free(p->kvs);
-    free(p->tensors);
-    memset(p, 0, sizeof *p);
-}
-
-uint64_t synth_plan_data_bytes(const synth_plan *p) {
-    uint64_t total = 0;
-    for (size_t i = 0; i < p->n_tensors; i++) total += synth_tensor_nbytes(&p->tensors[i]);
-    return total;
 }

@@ -3,8 +3,10 @@
  *
  * The pieces, in the order main() uses them:
  *   config.c      presets (tiny, e2b, e4b), command-line overrides, the per-layer structure
+ *   mmproj_*.c    the same for an mmproj file (--mmproj: vision and audio encoders)
  *   vocab*.c      the tokenizer: a generated BPE vocabulary or one imported from tokenizer.json
  *   plan.c        every metadata key and tensor of the file, in the order they are written
+ *                 (plan_entries.c: the lists they are kept in)
  *   quant_mix.c   which type each tensor gets (llama.cpp's converter and llama-quantize rules)
  *   weights.c     the values of each tensor, generated and encoded chunk by chunk
  *   write.c       the GGUF writer fed from the plan; check.c re-reads a file and compares
@@ -22,6 +24,7 @@
 #include "gguf/gguf_types.h"
 
 #define SYNTH_MAX_LAYERS 256
+#define SYNTH_MAX_DIMS 4
 
 /* The file types gguf-synth writes. f32/f16/bf16 follow convert_hf_to_gguf.py's --outtype;
  * q8_0/q4_0/q4_k_m follow llama-quantize run on the bf16 file (that is how the published
@@ -76,6 +79,22 @@ bool synth_layer_has_kv(const synth_hparams *hp, uint32_t il);
 uint32_t synth_layer_n_ff(const synth_hparams *hp, uint32_t il);
 uint32_t synth_layer_head_dim(const synth_hparams *hp, uint32_t il);
 
+/* The shape of an mmproj file (llama.cpp's converter with --mmproj on a Gemma 4 checkpoint:
+ * GGUF architecture "clip", a gemma4v vision encoder and a gemma4a audio encoder). */
+typedef struct synth_mmproj_hparams {
+    char preset[16];    /* "tiny", "e2b" */
+    uint32_t text_embd; /* width of the text model both projections feed (projection_dim) */
+    /* vision: embedding width, heads, FFN width, blocks, patch side, positions per table */
+    uint32_t v_embd, v_head, v_ff, v_layer, v_patch, v_pos;
+    /* audio: conformer width, heads, FFN width, blocks, mel bins, the two subsampling convs'
+     * channels, the output projection's width (HF output_proj_dims) */
+    uint32_t a_embd, a_head, a_ff, a_layer, a_mel, a_conv0, a_conv1, a_out;
+    float eps;
+} synth_mmproj_hparams;
+
+bool synth_mmproj_preset(const char *name, synth_mmproj_hparams *hp);
+gemma4_status synth_mmproj_validate(const synth_mmproj_hparams *hp, g4_error *err);
+
 /* Tokenizer contents, as they go into tokenizer.ggml.*. Token types use llama.cpp's numbering. */
 enum {
     SYNTH_TOK_NORMAL = 1,
@@ -108,7 +127,7 @@ typedef struct synth_tensor {
     char name[64];
     g4_type type;
     int n_dims;
-    int64_t ne[2];
+    int64_t ne[SYNTH_MAX_DIMS]; /* unused dimensions are 1 */
     synth_init init;
     float mean, std;
     uint32_t n_rot_pairs;
@@ -143,6 +162,21 @@ typedef struct synth_plan {
     size_t n_owned, cap_owned;
 } synth_plan;
 
+/* The plan's lists (plan_entries.c). The synth_kv_* helpers record an allocation failure in *ok;
+ * the plan keeps pointers to the values of strings and arrays, which must outlive it (or be handed
+ * to synth_plan_own, which frees them with the plan). synth_plan_add_tensor gives a tensor of
+ * n_dims dimensions ne[0..n_dims) with values mean + std N(0,1), type F32 until the plan's type
+ * rules set it, and its own PRNG stream; NULL (and *ok false) when out of memory. */
+void *synth_plan_own(synth_plan *p, void *ptr);
+void synth_kv_u32(synth_plan *p, bool *ok, const char *key, uint32_t v);
+void synth_kv_i32(synth_plan *p, bool *ok, const char *key, int32_t v);
+void synth_kv_f32(synth_plan *p, bool *ok, const char *key, float v);
+void synth_kv_bool(synth_plan *p, bool *ok, const char *key, bool v);
+void synth_kv_str(synth_plan *p, bool *ok, const char *key, const char *v);
+void synth_kv_arr(synth_plan *p, bool *ok, const char *key, g4_gguf_vtype elem, const void *data, uint64_t n);
+synth_tensor *synth_plan_add_tensor(synth_plan *p, bool *ok, const char *name, int n_dims, const int64_t *ne,
+                                    float mean, float std);
+
 /* Builds the whole file description. vocab and chat_template must outlive the plan. */
 gemma4_status synth_plan_build(synth_plan *p, const synth_hparams *hp, synth_ftype ftype, uint64_t seed,
                                const synth_vocab *vocab, const char *chat_template, g4_error *err);
@@ -150,9 +184,17 @@ void synth_plan_free(synth_plan *p);
 
 uint64_t synth_plan_data_bytes(const synth_plan *p); /* sum of the tensors' sizes, unpadded */
 
+/* The mmproj file description (mmproj_plan.c): keys, tensors and their types as the converter
+ * writes them for ftype f32, f16, bf16 or q8_0 (its --outtype; another ftype is refused). */
+gemma4_status synth_mmproj_plan_build(synth_plan *p, const synth_mmproj_hparams *hp, synth_ftype ftype, uint64_t seed,
+                                      g4_error *err);
+
 /* The type rules: fills t->type for every tensor of the plan, in plan order (the counters of
  * llama-quantize's attn_v/ffn_down rules depend on that order). */
 gemma4_status synth_assign_types(synth_plan *p, g4_error *err);
+
+/* Rows of a tensor: the product of its dimensions after the first. */
+int64_t synth_tensor_rows(const synth_tensor *t);
 
 /* Streams a tensor's bytes to emit in chunks of at most a few MiB. */
 typedef gemma4_status (*synth_emit_fn)(void *ctx, const void *bytes, size_t n, g4_error *err);

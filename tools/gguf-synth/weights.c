@@ -16,7 +16,13 @@
 size_t synth_tensor_nbytes(const synth_tensor *t) {
     size_t row = 0;
     if (!g4_type_row_bytes(t->type, t->ne[0], &row)) return 0;
-    return row * (size_t)t->ne[1];
+    return row * (size_t)synth_tensor_rows(t);
+}
+
+int64_t synth_tensor_rows(const synth_tensor *t) {
+    int64_t rows = 1;
+    for (int d = 1; d < SYNTH_MAX_DIMS; d++) rows *= t->ne[d];
+    return rows;
 }
 
 static void generate(const synth_tensor *t, int64_t first, int64_t n, float *out) {
@@ -60,7 +66,7 @@ gemma4_status synth_tensor_stream(const synth_tensor *t, synth_emit_fn emit, voi
     if (!g4_type_row_bytes(t->type, t->ne[0], &row_bytes))
         return g4_fail(err, GEMMA4_ERR_INTERNAL, "tensor '%s': %lld elements are not whole %s blocks", t->name,
                        (long long)t->ne[0], g4_type_name(t->type));
-    const int64_t ne0 = t->ne[0], ne1 = t->ne[1];
+    const int64_t ne0 = t->ne[0], ne1 = synth_tensor_rows(t);
     const int64_t chunk_rows = ne0 >= CHUNK_ELEMENTS ? 1 : CHUNK_ELEMENTS / ne0;
     float *src = malloc((size_t)(chunk_rows * ne0) * sizeof *src);
     void *dst = malloc((size_t)chunk_rows * row_bytes);

@@ -37,8 +37,13 @@ static gemma4_status fill(void *user, int64_t index, const char *name, g4_gguf_s
     w->done += synth_tensor_nbytes(t);
     const int decile = w->total ? (int)(10 * w->done / w->total) : 10;
     if (st == GEMMA4_OK && w->progress) {
-        fprintf(stderr, "  %-36s %-5s {%" PRId64 ", %" PRId64 "}  %.1fs\n", t->name, g4_type_name(t->type), t->ne[0],
-                t->ne[1], seconds_since(&w->t0));
+        char shape[96];
+        int at = snprintf(shape, sizeof shape, "{%" PRId64, t->ne[0]);
+        for (int d = 1; d < t->n_dims && at < (int)sizeof shape; d++)
+            at += snprintf(shape + at, sizeof shape - (size_t)at, ", %" PRId64, t->ne[d]);
+        if (t->n_dims < 2 && at < (int)sizeof shape) at += snprintf(shape + at, sizeof shape - (size_t)at, ", 1");
+        snprintf(shape + at, sizeof shape - (size_t)at, "}");
+        fprintf(stderr, "  %-36s %-5s %s  %.1fs\n", t->name, g4_type_name(t->type), shape, seconds_since(&w->t0));
     } else if (st == GEMMA4_OK && w->total > (256u << 20) && decile > w->last_decile) {
         fprintf(stderr, "  %3d%%  %.1fs\n", 10 * decile, seconds_since(&w->t0));
     }

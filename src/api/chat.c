@@ -194,10 +194,8 @@ GEMMA4_API gemma4_status gemma4_chat(gemma4_session *s, const gemma4_chat_messag
     gemma4_chat_params cp = default_params();
     g4_gen gen;
     gemma4_status st = g4_params_read(&cp, sizeof cp, params, "gemma4_chat_params", &s->err);
-    if (st == GEMMA4_OK) st = g4_gen_read(cp.generate, &gen, &s->err);
-    if (st == GEMMA4_OK) st = g4_stats_check(stats, &s->err);
+    if (st == GEMMA4_OK) st = g4_generate_begin(s, cp.generate, stats, &gen);
     if (st != GEMMA4_OK) return st;
-    g4_session_begin_call(s);
     gemma4_generate_stats st_all = GEMMA4_GENERATE_STATS_INIT;
     st = chat(s, messages, n_messages, &cp, &gen, reply_out, thought_out, &st_all);
     g4_stats_copy_out(&st_all, stats);

@@ -342,10 +342,8 @@ GEMMA4_API gemma4_status gemma4_chat_tools(gemma4_session *s, const char *messag
     gemma4_chat_tools_params p = default_params();
     g4_gen gen;
     gemma4_status st = g4_params_read(&p, sizeof p, params, "gemma4_chat_tools_params", &s->err);
-    if (st == GEMMA4_OK) st = g4_gen_read(p.generate, &gen, &s->err);
-    if (st == GEMMA4_OK) st = g4_stats_check(stats, &s->err);
+    if (st == GEMMA4_OK) st = g4_generate_begin(s, p.generate, stats, &gen);
     if (st != GEMMA4_OK) return st;
-    g4_session_begin_call(s);
     gemma4_generate_stats all = GEMMA4_GENERATE_STATS_INIT;
     st = chat_tools(s, messages_json, tools_json, &p, &gen, message_json, violations_json, raw_out, &all);
     g4_stats_copy_out(&all, stats);

@@ -39,6 +39,14 @@ void g4_stats_copy_out(const gemma4_generate_stats *st, gemma4_generate_stats *u
     memcpy(user, &copy, n);
 }
 
+gemma4_status g4_generate_begin(gemma4_session *s, const gemma4_generate_params *user,
+                                const gemma4_generate_stats *stats, g4_gen *gen) {
+    gemma4_status st = g4_gen_read(user, gen, &s->err);
+    if (st == GEMMA4_OK) st = g4_stats_check(stats, &s->err);
+    if (st == GEMMA4_OK) g4_session_begin_call(s);
+    return st;
+}
+
 gemma4_status g4_generate_prompt_tokens(gemma4_session *s, const int32_t *tokens, int32_t n) {
     gemma4_status st = g4_session_eval_tokens(s, tokens, n, false);
     if (st != GEMMA4_OK) return st;
@@ -134,21 +142,20 @@ GEMMA4_API const char *gemma4_stop_reason_name(gemma4_stop_reason reason) {
 GEMMA4_API gemma4_status gemma4_generate(gemma4_session *s, const int32_t *prompt, size_t n_prompt,
                                          const gemma4_generate_params *params, gemma4_generate_stats *stats) {
     if (!s) return GEMMA4_ERR_INVALID_ARG;
-    g4_gen gen;
-    gemma4_status status = g4_gen_read(params, &gen, &s->err);
-    if (status == GEMMA4_OK) status = g4_stats_check(stats, &s->err);
-    if (status != GEMMA4_OK) return status;
     if (!prompt && n_prompt > 0) return g4_fail(&s->err, GEMMA4_ERR_INVALID_ARG, "gemma4_generate: prompt is NULL");
     if (n_prompt == 0 && !g4_session_logits(s, -1))
         return g4_fail(&s->err, GEMMA4_ERR_INVALID_ARG, "empty prompt: give at least one token (e.g. <bos>)");
     if (n_prompt > (size_t)s->n_ctx)
         return g4_fail(&s->err, GEMMA4_ERR_CONTEXT_FULL, "a prompt of %zu tokens does not fit a context of %d",
                        n_prompt, (int)s->n_ctx);
-    g4_session_begin_call(s);
+    g4_gen gen;
+    gemma4_status status = g4_generate_begin(s, params, stats, &gen);
+    if (status != GEMMA4_OK) return status;
     gemma4_generate_stats st = GEMMA4_GENERATE_STATS_INIT;
     double t0 = g4_now_seconds();
+    const int32_t n_before = s->history.n_pos;
     if (n_prompt > 0) status = g4_generate_prompt_tokens(s, prompt, (int32_t)n_prompt);
-    st.n_prompt = (int32_t)n_prompt;
+    st.n_prompt = s->history.n_pos - n_before; /* all of it, or what an interrupt left */
     st.prompt_seconds = g4_now_seconds() - t0;
     if (status == GEMMA4_OK) status = g4_generate_loop(s, &gen, NULL, NULL, &st);
     g4_stats_copy_out(&st, stats);

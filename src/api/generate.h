@@ -20,6 +20,11 @@ gemma4_status g4_gen_read(const gemma4_generate_params *user, g4_gen *out, g4_er
 gemma4_status g4_stats_check(const gemma4_generate_stats *user, g4_error *err);
 void g4_stats_copy_out(const gemma4_generate_stats *st, gemma4_generate_stats *user);
 
+/* The start of every generating call: the caller's generation settings read into gen, its stats
+ * struct checked, a pending interrupt cleared. */
+gemma4_status g4_generate_begin(gemma4_session *s, const gemma4_generate_params *user,
+                                const gemma4_generate_stats *stats, g4_gen *gen);
+
 /* Evaluates prompt tokens and records them in the sampler's penalty history. */
 gemma4_status g4_generate_prompt_tokens(gemma4_session *s, const int32_t *tokens, int32_t n);
 

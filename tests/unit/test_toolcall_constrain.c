@@ -372,6 +372,7 @@ static void property_run(const char *tools_src, int walks, uint64_t seed, const 
     }
     /* most generations get through a call and end: the property was checked on complete calls */
     if (ended < walks / 2) fail_msg("%s: only %d of %d random generations ended", tools_src, ended, walks);
+    if (want_calls && calls == 0) fail_msg("%s: none of %d random generations wrote a call", tools_src, walks);
     g4_tcc_walker_free(w);
     g4_tcc_free(g);
     cJSON_Delete(tools);
@@ -585,8 +586,8 @@ static void test_compile_errors(void **state) {
         "[{\"function\":{\"description\":\"no name\"}}]",
         "[{\"function\":{\"name\":\"f\",\"parameters\":{\"type\":\"string\"}}}]",
         "[{\"function\":{\"name\":\"f\",\"parameters\":false}}]",
-        "[{\"function\":{\"name\":\"f\",\"parameters\":{\"type\":\"object\",\"required\":[\"a\"],"
-        "\"properties\":{\"a\":{\"enum\":[]}}}}}]",
+        ("[{\"function\":{\"name\":\"f\",\"parameters\":{\"type\":\"object\",\"required\":[\"a\"],"
+         "\"properties\":{\"a\":{\"enum\":[]}}}}}]"),
         "[{\"function\":{\"name\":\"f\",\"parameters\":{\"$ref\":\"#/nowhere\"}}}]",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

@@ -359,16 +359,11 @@ static void test_new_and_free(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_lossless_formats),
-        cmocka_unit_test(test_jpeg),
-        cmocka_unit_test(test_truncated_everywhere),
-        cmocka_unit_test(test_not_an_image),
-        cmocka_unit_test(test_pixel_limit),
-        cmocka_unit_test(test_zero_pixels),
-        cmocka_unit_test(test_corrupt_headers),
-        cmocka_unit_test(test_jpeg_huffman_overflow),
-        cmocka_unit_test(test_decompression_bomb),
-        cmocka_unit_test(test_files),
+        cmocka_unit_test(test_lossless_formats),     cmocka_unit_test(test_jpeg),
+        cmocka_unit_test(test_truncated_everywhere), cmocka_unit_test(test_not_an_image),
+        cmocka_unit_test(test_pixel_limit),          cmocka_unit_test(test_zero_pixels),
+        cmocka_unit_test(test_corrupt_headers),      cmocka_unit_test(test_jpeg_huffman_overflow),
+        cmocka_unit_test(test_decompression_bomb),   cmocka_unit_test(test_files),
         cmocka_unit_test(test_new_and_free),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

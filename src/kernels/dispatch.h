@@ -50,8 +50,9 @@ typedef void (*g4_dot_tile_fn)(int64_t n, const void *w, size_t w_stride, int nr
 typedef struct g4_dot_kernel {
     g4_type act_type;            /* activation format (g4_vec_dot_type) */
     g4_act_quantize_fn quantize; /* f32 -> act_type */
-    g4_vec_dot_fn vec_dot;       /* NULL (whole entry zero): not a weight type we compute with */
-    g4_dot_tile_fn tile;         /* optional (NULL: the matmul calls vec_dot per pair) */
+    g4_vec_dot_fn
+        vec_dot; /* NULL in the scalar table: a type we do not compute with; in a SIMD table: the scalar entry */
+    g4_dot_tile_fn tile; /* optional (NULL: the matmul calls vec_dot per pair) */
 } g4_dot_kernel;
 
 typedef struct g4_kernels {

@@ -1,8 +1,9 @@
 /*
- * kernel-bench: times one GEMV (1 token x an n x n weight matrix, 1536 by default: Gemma 4 E2B's
- * width) for every weight type and every kernel table this CPU runs, and the vector ops on a
- * 262144-wide row (the vocabulary softcap). Prints ns per call, weight GB/s and the speedup over
- * the scalar table. A development tool, not a test: timings depend on the machine and its load.
+ * kernel-bench: times one matmul of TOKENS tokens (1 by default: a GEMV; -k 512: a prefill GEMM)
+ * against an n x n weight matrix (1536 by default: Gemma 4 E2B's width) for every weight type and
+ * every kernel table this CPU runs, and the vector ops on a 262144-wide row (the vocabulary
+ * softcap). Prints microseconds per call, weight GB/s and the speedup over the scalar table. A
+ * development tool, not a test: timings depend on the machine and its load.
  *
  *   kernel-bench [-n DIM] [-t THREADS] [-k TOKENS] [-s SECONDS_PER_CASE] [-T TABLE]
  *
@@ -106,8 +107,8 @@ int main(int argc, char **argv) {
     g4_cpu_features_describe(g4_cpu_features_get(), desc, sizeof desc);
     const g4_kernels *tables[N_TABLES];
     int nt = 0;
-    printf("cpu %s; best table %s; GEMV %lld x %lld, %lld token(s), %d thread(s)\n", desc, g4_kernels_best()->name,
-           (long long)n, (long long)n, (long long)n_tok, threads);
+    printf("cpu %s; best table %s; %s %lld x %lld, %lld token(s), %d thread(s)\n", desc, g4_kernels_best()->name,
+           n_tok == 1 ? "GEMV" : "GEMM", (long long)n, (long long)n, (long long)n_tok, threads);
     for (size_t i = 0; i < N_TABLES; i++)
         if (g4_kernels_by_name(k_tables[i]) && (!only_table || !strcmp(only_table, k_tables[i])))
             tables[nt++] = g4_kernels_by_name(k_tables[i]);

@@ -6,4 +6,4 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 dpkg --add-architecture arm64
 apt-get update -q
-apt-get install -y -q gcc-aarch64-linux-gnu qemu-user libcjson-dev:arm64 libcmocka-dev:arm64
+apt-get install -y -q gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user libcjson-dev:arm64 libcmocka-dev:arm64

@@ -40,6 +40,8 @@ static const g4_kernels k_scalar = {
     .softmax = g4_softmax,
     .gelu_tanh = g4_gelu_tanh_inplace,
     .softcap = g4_softcap,
+    .gelu_quick = g4_gelu_quick_inplace,
+    .clamp = g4_clamp,
     .attention = g4_attention,
 };
 
@@ -61,6 +63,8 @@ g4_kernels g4_kernels_with_fallback(const g4_kernels *partial, const g4_kernels 
     if (!k.softmax) k.softmax = base->softmax;
     if (!k.gelu_tanh) k.gelu_tanh = base->gelu_tanh;
     if (!k.softcap) k.softcap = base->softcap;
+    if (!k.gelu_quick) k.gelu_quick = base->gelu_quick;
+    if (!k.clamp) k.clamp = base->clamp;
     if (!k.attention) k.attention = base->attention;
     return k;
 }

@@ -65,6 +65,8 @@ typedef struct g4_kernels {
     void (*softmax)(float *x, int64_t n);
     void (*gelu_tanh)(float *x, int64_t n);
     void (*softcap)(float *x, int64_t n, float cap);
+    void (*gelu_quick)(float *x, int64_t n);
+    void (*clamp)(float *x, int64_t n, float lo, float hi);
 
     /* g4_attention's contract and scratch (attention.h); within 1e-5-level rounding of the scalar
      * one, and bit-identical to itself between batch and token-by-token and across head splits. */

@@ -86,6 +86,26 @@ void g4_gelu_tanh_inplace(float *x, int64_t n) {
     for (int64_t i = 0; i < n; i++) x[i] = g4_gelu_tanh(x[i]);
 }
 
+/* ggml_vec_gelu_quick_f32's formula in f32 (its CPU backend also has an f16 table version, which
+ * we do not copy, for gelu_tanh's reasons above). The cut-off only keeps -inf from becoming NaN:
+ * below -60 the true value is under 60 e^-102, far below FLT_MIN. */
+float g4_gelu_quick(float x) {
+    if (x <= -60.0f) return 0.0f;
+    return x / (1.0f + expf(-1.702f * x));
+}
+
+void g4_gelu_quick_inplace(float *x, int64_t n) {
+    for (int64_t i = 0; i < n; i++) x[i] = g4_gelu_quick(x[i]);
+}
+
+/* ggml_compute_forward_clamp_f32: MAX(MIN(x, max), min) with the ternary macros. */
+void g4_clamp(float *x, int64_t n, float lo, float hi) {
+    for (int64_t i = 0; i < n; i++) {
+        const float m = x[i] < hi ? x[i] : hi;
+        x[i] = m > lo ? m : lo;
+    }
+}
+
 /* llama.cpp builds the soft cap from ggml_scale(1/cap), ggml_tanh, ggml_scale(cap): a multiply by
  * the f32 reciprocal, not a division. */
 void g4_softcap(float *x, int64_t n, float cap) {

@@ -24,6 +24,16 @@ void g4_softmax(float *x, int64_t n);
 float g4_gelu_tanh(float x);
 void g4_gelu_tanh_inplace(float *x, int64_t n);
 
+/* GELU, sigmoid approximation ("quick GELU", ggml_gelu_quick): x sigmoid(1.702 x), computed as
+ * x / (1 + e^(-1.702 x)); 0 for x <= -60 (where the true value is below FLT_MIN, and -inf would
+ * give NaN). In place. */
+float g4_gelu_quick(float x);
+void g4_gelu_quick_inplace(float *x, int64_t n);
+
+/* x = min(max(x, lo), hi) elementwise, in place, evaluated as ggml_clamp does (max(min(x, hi), lo)
+ * with C comparisons), so a NaN becomes hi (then lo if hi < lo). The clipped linears' bounds. */
+void g4_clamp(float *x, int64_t n, float lo, float hi);
+
 /* x = cap * tanh(x / cap), in place. */
 void g4_softcap(float *x, int64_t n, float cap);
 

@@ -37,6 +37,7 @@ static const g4_kernels k_scalar = {
         },
     .rmsnorm = g4_rmsnorm,
     .rope_neox = g4_rope_neox,
+    .rope_2d_neox = g4_rope_2d_neox,
     .softmax = g4_softmax,
     .gelu_tanh = g4_gelu_tanh_inplace,
     .softcap = g4_softcap,
@@ -60,6 +61,7 @@ g4_kernels g4_kernels_with_fallback(const g4_kernels *partial, const g4_kernels 
     }
     if (!k.rmsnorm) k.rmsnorm = base->rmsnorm;
     if (!k.rope_neox) k.rope_neox = base->rope_neox;
+    if (!k.rope_2d_neox) k.rope_2d_neox = base->rope_2d_neox;
     if (!k.softmax) k.softmax = base->softmax;
     if (!k.gelu_tanh) k.gelu_tanh = base->gelu_tanh;
     if (!k.softcap) k.softcap = base->softcap;

@@ -62,6 +62,7 @@ typedef struct g4_kernels {
     /* Vector ops with the ops.h contracts. */
     void (*rmsnorm)(float *out, const float *x, const float *w, int64_t n, float eps);
     void (*rope_neox)(float *x, int64_t n_dims, int64_t n_rot, int64_t pos, float base, const float *freq_factors);
+    void (*rope_2d_neox)(float *x, int64_t n_head, int64_t head_dim, int64_t pos_x, int64_t pos_y, float base);
     void (*softmax)(float *x, int64_t n);
     void (*gelu_tanh)(float *x, int64_t n);
     void (*softcap)(float *x, int64_t n, float cap);

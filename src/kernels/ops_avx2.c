@@ -83,10 +83,7 @@ void g4_clamp_avx2(float *x, int64_t n, float lo, float hi) {
     const __m256 l = _mm256_set1_ps(lo), h = _mm256_set1_ps(hi);
     int64_t i = 0;
     for (; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, _mm256_max_ps(_mm256_min_ps(_mm256_loadu_ps(x + i), h), l));
-    for (; i < n; i++) {
-        const float m = x[i] < hi ? x[i] : hi;
-        x[i] = m > lo ? m : lo;
-    }
+    g4_clamp(x + i, n - i, lo, hi); /* the last n % lanes: the scalar ternaries, the same bits */
 }
 
 static inline __m256 softcap_ps(__m256 x, __m256 inv, __m256 cap) {

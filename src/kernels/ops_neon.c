@@ -76,10 +76,7 @@ void g4_clamp_neon(float *x, int64_t n, float lo, float hi) {
         const float32x4_t m = vbslq_f32(vcltq_f32(v, h), v, h);
         vst1q_f32(x + i, vbslq_f32(vcgtq_f32(m, l), m, l));
     }
-    for (; i < n; i++) {
-        const float m = x[i] < hi ? x[i] : hi;
-        x[i] = m > lo ? m : lo;
-    }
+    g4_clamp(x + i, n - i, lo, hi); /* the last n % lanes: the scalar ternaries, the same bits */
 }
 
 void g4_softcap_neon(float *x, int64_t n, float cap) {

@@ -8,6 +8,14 @@
  * over the positions j the query at position p = pos0 + t may see: 0..p, or with a sliding window
  * of w, p-w+1..p (llama.cpp's LLAMA_SWA_TYPE_STANDARD: masked when p - j >= w).
  *
+ * Bidirectional (non-causal) mode, for encoders whose tokens all see each other (a vision
+ * transformer): the causal bound goes, so every query of the batch sees every position up to the
+ * batch's last, 0..pos0+n_tok-1; a window, if set, still masks keys with p - j >= w (as llama.cpp's
+ * non-causal sliding-window layers do), never later keys. An encoder passes its K and V as an F32
+ * cache of n_slots = n_tok rows (row_bytes = n_head_kv * head_dim * 4) and pos0 = 0. In this mode
+ * a query's keys depend on the batch, so only the head-split invariance below holds, not the
+ * batch invariance.
+ *
  * The cache is a ring: position j lives in slot j % n_slots. The caller guarantees that every
  * position a query of the batch needs is still stored (for a window w and a batch of n_tok that
  * means n_slots >= w + n_tok - 1 once the ring wraps).
@@ -15,6 +23,7 @@
 #ifndef G4_KERNELS_ATTENTION_H
 #define G4_KERNELS_ATTENTION_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,12 +39,13 @@ typedef struct g4_attn_cache {
 
 typedef struct g4_attn_args {
     const g4_attn_cache *cache;
-    int64_t n_head;    /* query heads */
-    int64_t n_head_kv; /* KV heads; n_head is a multiple of it */
-    int64_t head_dim;  /* for Q8_0 a multiple of 32 */
-    float scale;       /* applied to q.k before the softmax */
-    int64_t window;    /* > 0: sliding window size; 0: full causal */
-    int64_t n_tok;     /* queries, at positions pos0 .. pos0 + n_tok - 1 */
+    int64_t n_head;     /* query heads */
+    int64_t n_head_kv;  /* KV heads; n_head is a multiple of it */
+    int64_t head_dim;   /* for Q8_0 a multiple of 32 */
+    float scale;        /* applied to q.k before the softmax */
+    int64_t window;     /* > 0: sliding window size; 0: no window */
+    bool bidirectional; /* false: causal (the text model); true: no causal mask (see top) */
+    int64_t n_tok;      /* queries, at positions pos0 .. pos0 + n_tok - 1 */
     int64_t pos0;
     const float *q; /* [n_tok][n_head * head_dim] */
     float *out;     /* [n_tok][n_head * head_dim]; the rows of heads [head_begin, head_end) are written */

@@ -85,7 +85,7 @@ g4_attention_drive(const g4_attn_args *a, int64_t head_begin, int64_t head_end, 
                 const int64_t p = a->pos0 + t;
                 int64_t j0 = kb, j1 = kb + nk - 1; /* visible positions of this block, inclusive */
                 if (a->window > 0 && p - a->window + 1 > j0) j0 = p - a->window + 1;
-                if (p < j1) j1 = p;
+                if (!a->bidirectional && p < j1) j1 = p; /* the causal mask */
                 if (j0 > j1) continue;
                 j0 -= kb, j1 -= kb;
 

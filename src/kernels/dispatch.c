@@ -37,9 +37,12 @@ static const g4_kernels k_scalar = {
         },
     .rmsnorm = g4_rmsnorm,
     .rope_neox = g4_rope_neox,
+    .rope_2d_neox = g4_rope_2d_neox,
     .softmax = g4_softmax,
     .gelu_tanh = g4_gelu_tanh_inplace,
     .softcap = g4_softcap,
+    .gelu_quick = g4_gelu_quick_inplace,
+    .clamp = g4_clamp,
     .attention = g4_attention,
 };
 
@@ -58,9 +61,12 @@ g4_kernels g4_kernels_with_fallback(const g4_kernels *partial, const g4_kernels 
     }
     if (!k.rmsnorm) k.rmsnorm = base->rmsnorm;
     if (!k.rope_neox) k.rope_neox = base->rope_neox;
+    if (!k.rope_2d_neox) k.rope_2d_neox = base->rope_2d_neox;
     if (!k.softmax) k.softmax = base->softmax;
     if (!k.gelu_tanh) k.gelu_tanh = base->gelu_tanh;
     if (!k.softcap) k.softcap = base->softcap;
+    if (!k.gelu_quick) k.gelu_quick = base->gelu_quick;
+    if (!k.clamp) k.clamp = base->clamp;
     if (!k.attention) k.attention = base->attention;
     return k;
 }

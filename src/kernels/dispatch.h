@@ -62,9 +62,12 @@ typedef struct g4_kernels {
     /* Vector ops with the ops.h contracts. */
     void (*rmsnorm)(float *out, const float *x, const float *w, int64_t n, float eps);
     void (*rope_neox)(float *x, int64_t n_dims, int64_t n_rot, int64_t pos, float base, const float *freq_factors);
+    void (*rope_2d_neox)(float *x, int64_t n_head, int64_t head_dim, int64_t pos_x, int64_t pos_y, float base);
     void (*softmax)(float *x, int64_t n);
     void (*gelu_tanh)(float *x, int64_t n);
     void (*softcap)(float *x, int64_t n, float cap);
+    void (*gelu_quick)(float *x, int64_t n);
+    void (*clamp)(float *x, int64_t n, float lo, float hi);
 
     /* g4_attention's contract and scratch (attention.h); within 1e-5-level rounding of the scalar
      * one, and bit-identical to itself between batch and token-by-token and across head splits. */

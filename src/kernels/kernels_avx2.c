@@ -31,5 +31,7 @@ const g4_kernels g4_kernels_avx2_partial = {
     .softmax = g4_softmax_avx2,
     .gelu_tanh = g4_gelu_tanh_avx2,
     .softcap = g4_softcap_avx2,
+    .gelu_quick = g4_gelu_quick_avx2,
+    .clamp = g4_clamp_avx2,
     .attention = g4_attention_avx2,
 };

@@ -32,6 +32,8 @@ const g4_kernels g4_kernels_neon_partial = {
     .softmax = g4_softmax_neon,
     .gelu_tanh = g4_gelu_tanh_neon,
     .softcap = g4_softcap_neon,
+    .gelu_quick = g4_gelu_quick_neon,
+    .clamp = g4_clamp_neon,
     .attention = g4_attention_neon,
 };
 

@@ -29,20 +29,37 @@ void g4_rmsnorm(float *out, const float *x, const float *w, int64_t n, float eps
 /* As ggml's rope (NEOX mode, freq_scale 1, no YaRN extrapolation, attn_factor 1): the angle of
  * pair i is built by repeated f32 multiplication, theta_i = theta_{i-1} * base^(-2/n_rot) from
  * theta_0 = pos, and divided by the pair's frequency factor; this recurrence (rather than a powf
- * per pair) is what ggml computes, and at pos ~ 10^5 the two differ in the last bits of the angle. */
-void g4_rope_neox(float *x, int64_t n_dims, int64_t n_rot, int64_t pos, float base, const float *freq_factors) {
-    if (n_rot > n_dims) n_rot = n_dims;
+ * per pair) is what ggml computes, and at pos ~ 10^5 the two differ in the last bits of the angle.
+ * The first n_rot dims of n_head heads head_stride apart turn alike, so each pair's cosine and
+ * sine are computed once for all of them (g4_rope_neox: one head; g4_rope_2d_neox: all heads). */
+static void rope_neox_heads(float *x, int64_t n_head, int64_t head_stride, int64_t n_rot, int64_t pos, float base,
+                            const float *freq_factors) {
     const int64_t half = n_rot / 2;
     const float theta_scale = powf(base, -2.0f / (float)n_rot);
     float theta = (float)pos;
     for (int64_t i = 0; i < half; i++) {
         const float angle = freq_factors ? theta / freq_factors[i] : theta;
         const float c = cosf(angle), s = sinf(angle);
-        const float x0 = x[i], x1 = x[i + half];
-        x[i] = x0 * c - x1 * s;
-        x[i + half] = x0 * s + x1 * c;
+        for (int64_t h = 0; h < n_head; h++) {
+            float *xh = x + h * head_stride;
+            const float x0 = xh[i], x1 = xh[i + half];
+            xh[i] = x0 * c - x1 * s;
+            xh[i + half] = x0 * s + x1 * c;
+        }
         theta *= theta_scale;
     }
+}
+
+void g4_rope_neox(float *x, int64_t n_dims, int64_t n_rot, int64_t pos, float base, const float *freq_factors) {
+    if (n_rot > n_dims) n_rot = n_dims;
+    rope_neox_heads(x, 1, n_dims, n_rot, pos, base, freq_factors);
+}
+
+void g4_rope_2d_neox(float *x, int64_t n_head, int64_t head_dim, int64_t pos_x, int64_t pos_y, float base) {
+    const int64_t n = head_dim / 2;
+    if (n_head <= 0 || n <= 0) return;
+    rope_neox_heads(x, n_head, head_dim, n, pos_x, base, NULL);
+    rope_neox_heads(x + n, n_head, head_dim, n, pos_y, base, NULL);
 }
 
 /* As ggml_compute_forward_soft_max_f32: exp(x - max) in f32, their sum in double, then a multiply
@@ -84,6 +101,26 @@ float g4_gelu_tanh(float x) {
 
 void g4_gelu_tanh_inplace(float *x, int64_t n) {
     for (int64_t i = 0; i < n; i++) x[i] = g4_gelu_tanh(x[i]);
+}
+
+/* ggml_vec_gelu_quick_f32's formula in f32 (its CPU backend also has an f16 table version, which
+ * we do not copy, for gelu_tanh's reasons above). The cut-off only keeps -inf from becoming NaN:
+ * below -60 the true value is under 60 e^-102, far below FLT_MIN. */
+float g4_gelu_quick(float x) {
+    if (x <= -60.0f) return 0.0f;
+    return x / (1.0f + expf(-1.702f * x));
+}
+
+void g4_gelu_quick_inplace(float *x, int64_t n) {
+    for (int64_t i = 0; i < n; i++) x[i] = g4_gelu_quick(x[i]);
+}
+
+/* ggml_compute_forward_clamp_f32: MAX(MIN(x, max), min) with the ternary macros. */
+void g4_clamp(float *x, int64_t n, float lo, float hi) {
+    for (int64_t i = 0; i < n; i++) {
+        const float m = x[i] < hi ? x[i] : hi;
+        x[i] = m > lo ? m : lo;
+    }
 }
 
 /* llama.cpp builds the soft cap from ggml_scale(1/cap), ggml_tanh, ggml_scale(cap): a multiply by

@@ -53,6 +53,32 @@ void g4_gelu_tanh_neon(float *x, int64_t n) {
     if (i < n) store_tail(x + i, gelu_f32(load_tail(x + i, n - i)), n - i);
 }
 
+/* ops_avx2.c's gelu_quick_ps. */
+static inline float32x4_t gelu_quick_f32(float32x4_t x) {
+    const float32x4_t e = exp_f32(vmulq_f32(vdupq_n_f32(-1.702f), x));
+    const float32x4_t g = vdivq_f32(x, vaddq_f32(vdupq_n_f32(1.0f), e));
+    return vreinterpretq_f32_u32(vbicq_u32(vreinterpretq_u32_f32(g), vcleq_f32(x, vdupq_n_f32(-60.0f))));
+}
+
+void g4_gelu_quick_neon(float *x, int64_t n) {
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4) vst1q_f32(x + i, gelu_quick_f32(vld1q_f32(x + i)));
+    if (i < n) store_tail(x + i, gelu_quick_f32(load_tail(x + i, n - i)), n - i);
+}
+
+/* By compare and select rather than vminq/vmaxq (which return NaN for a NaN), so that a NaN
+ * becomes hi, then lo, as in the scalar ternaries. */
+void g4_clamp_neon(float *x, int64_t n, float lo, float hi) {
+    const float32x4_t l = vdupq_n_f32(lo), h = vdupq_n_f32(hi);
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const float32x4_t v = vld1q_f32(x + i);
+        const float32x4_t m = vbslq_f32(vcltq_f32(v, h), v, h);
+        vst1q_f32(x + i, vbslq_f32(vcgtq_f32(m, l), m, l));
+    }
+    g4_clamp(x + i, n - i, lo, hi); /* the last n % lanes: the scalar ternaries, the same bits */
+}
+
 void g4_softcap_neon(float *x, int64_t n, float cap) {
     const float32x4_t inv = vdupq_n_f32(1.0f / cap), capv = vdupq_n_f32(cap);
     int64_t i = 0;

@@ -70,6 +70,8 @@ void g4_rmsnorm_avx2(float *out, const float *x, const float *w, int64_t n, floa
 void g4_softmax_avx2(float *x, int64_t n);
 void g4_gelu_tanh_avx2(float *x, int64_t n);
 void g4_softcap_avx2(float *x, int64_t n, float cap);
+void g4_gelu_quick_avx2(float *x, int64_t n);
+void g4_clamp_avx2(float *x, int64_t n, float lo, float hi);
 #endif
 
 #if defined(__aarch64__)
@@ -93,6 +95,8 @@ void g4_rmsnorm_neon(float *out, const float *x, const float *w, int64_t n, floa
 void g4_softmax_neon(float *x, int64_t n);
 void g4_gelu_tanh_neon(float *x, int64_t n);
 void g4_softcap_neon(float *x, int64_t n, float cap);
+void g4_gelu_quick_neon(float *x, int64_t n);
+void g4_clamp_neon(float *x, int64_t n, float lo, float hi);
 
 /* Integer dots, one set per int8 product instruction: _neon (SMULL/SADALP), _dotprod (SDOT). */
 #define G4_DECLARE_INT_DOTS(suffix)                                                                                    \

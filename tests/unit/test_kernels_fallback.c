@@ -33,9 +33,12 @@ static void assert_same_entries(const g4_kernels *a, const g4_kernels *b) {
     }
     assert_ptr_equal(a->rmsnorm, b->rmsnorm);
     assert_ptr_equal(a->rope_neox, b->rope_neox);
+    assert_ptr_equal(a->rope_2d_neox, b->rope_2d_neox);
     assert_ptr_equal(a->softmax, b->softmax);
     assert_ptr_equal(a->gelu_tanh, b->gelu_tanh);
     assert_ptr_equal(a->softcap, b->softcap);
+    assert_ptr_equal(a->gelu_quick, b->gelu_quick);
+    assert_ptr_equal(a->clamp, b->clamp);
     assert_ptr_equal(a->attention, b->attention);
 }
 

@@ -5,10 +5,12 @@
  * softcap). Prints microseconds per call, weight GB/s and the speedup over the scalar table. A
  * development tool, not a test: timings depend on the machine and its load.
  *
- *   kernel-bench [-n DIM] [-t THREADS] [-k TOKENS] [-s SECONDS_PER_CASE] [-T TABLE]
+ *   kernel-bench [-n DIM] [-t THREADS] [-k TOKENS] [-s SECONDS_PER_CASE] [-T TABLE] [-a N]
  *
  * -T times only that table (no speedup column): before/after comparisons of one table's kernels
  * without the minutes the scalar GEMMs take at -k 512.
+ * -a N times instead one bidirectional attention call of N tokens, 12 heads x 64 (Gemma 4 E2B's
+ * vision encoder: N = 4032 patches for a 280-token image) per table (attention_bench.c).
  */
 #include <math.h>
 #include <stdio.h>
@@ -22,6 +24,8 @@
 #include "kernels/dispatch.h"
 #include "kernels/matmul.h"
 #include "kernels/quants.h"
+
+#include "attention_bench.h"
 
 static const g4_type k_types[] = {G4_TYPE_F32,  G4_TYPE_F16,  G4_TYPE_BF16, G4_TYPE_Q8_0, G4_TYPE_Q4_0,
                                   G4_TYPE_Q4_1, G4_TYPE_Q5_0, G4_TYPE_Q5_1, G4_TYPE_Q2_K, G4_TYPE_Q3_K,
@@ -79,7 +83,7 @@ static void *make_matrix(g4_type t, int64_t n, size_t *row_bytes) {
     } while (0)
 
 int main(int argc, char **argv) {
-    int64_t n = 1536, n_tok = 1;
+    int64_t n = 1536, n_tok = 1, n_attn = 0;
     int threads = 1;
     double min_s = 0.3;
     const char *only_table = NULL;
@@ -94,13 +98,15 @@ int main(int argc, char **argv) {
             min_s = atof(argv[i + 1]);
         else if (!strcmp(argv[i], "-T"))
             only_table = argv[i + 1];
+        else if (!strcmp(argv[i], "-a"))
+            n_attn = atoll(argv[i + 1]);
         else {
-            fprintf(stderr, "usage: %s [-n DIM] [-t THREADS] [-k TOKENS] [-s SECONDS] [-T TABLE]\n", argv[0]);
+            fprintf(stderr, "usage: %s [-n DIM] [-t THREADS] [-k TOKENS] [-s SECONDS] [-T TABLE] [-a N]\n", argv[0]);
             return 2;
         }
     }
-    if (n <= 0 || n % 256 != 0 || threads < 1 || n_tok < 1) {
-        fprintf(stderr, "DIM must be a positive multiple of 256, THREADS and TOKENS >= 1\n");
+    if (n <= 0 || n % 256 != 0 || threads < 1 || n_tok < 1 || n_attn < 0) {
+        fprintf(stderr, "DIM must be a positive multiple of 256, THREADS and TOKENS >= 1, N >= 0\n");
         return 2;
     }
     char desc[128];
@@ -118,6 +124,12 @@ int main(int argc, char **argv) {
     }
 
     g4_pool *pool = threads > 1 ? g4_pool_new(threads) : NULL;
+    if (threads > 1 && !pool) return 1;
+    if (n_attn > 0) {
+        const int rc = kb_bench_bidirectional_attention(tables, nt, pool, n_attn, 12, 64);
+        g4_pool_free(pool);
+        return rc;
+    }
     float *x = malloc((size_t)(n * n_tok) * sizeof(float)), *y = malloc((size_t)(n * n_tok) * sizeof(float));
     size_t scratch_bytes = 64;
     for (size_t ti = 0; ti < sizeof k_types / sizeof k_types[0]; ti++) {

@@ -35,7 +35,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 [ ${#cpus[@]} -gt 0 ] || cpus=(cortex-a76 cortex-a53)
-[ ${#targets[@]} -gt 0 ] || targets=(test_kernels_simd test_kernels_attention test_kernels_matmul test_kernels_ops test_kernels_quants test_kernels_quants_fp16 test_kernels_quants_known test_kernels_fallback test_core_pool)
+[ ${#targets[@]} -gt 0 ] || targets=(test_kernels_simd test_kernels_attention test_kernels_matmul test_kernels_ops test_kernels_quants test_kernels_quants_fp16 test_kernels_quants_known test_kernels_fallback test_kernels_attention_bidirectional test_kernels_gelu_quick_clamp test_kernels_patch_grid test_kernels_rope_2d test_core_pool)
 
 for tool in aarch64-linux-gnu-gcc qemu-aarch64 cmake; do
     command -v "$tool" >/dev/null || { echo "run-qemu.sh: $tool not found: run tests/arm/install-deps.sh" >&2; exit 1; }

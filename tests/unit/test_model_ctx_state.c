@@ -12,7 +12,7 @@
 #include "model/ctx_state.h"
 #include "model/forward.h"
 #include "model/model.h"
-#include "test_model_tiny.h"
+#include "test_model_fixture.h"
 #include "testkit.h"
 
 #define N_PROMPT 40 /* past the window (8) and the source's ring (8 + 16 - 1 = 23): the rings wrapped */
@@ -24,26 +24,6 @@
     do {                                                                                                               \
         if (!strstr((err).msg, (sub))) fail_msg("message '%s' does not contain '%s'", (err).msg, (sub));               \
     } while (0)
-
-typedef struct fixture {
-    void *mem;
-    g4_gguf *f;
-    g4_model *m;
-} fixture;
-
-static void load(const tiny_cfg *c, fixture *fx) {
-    size_t size;
-    g4_error err = {0};
-    if (tiny_write(c, NULL, &fx->mem, &size, &err) != GEMMA4_OK) fail_msg("write: %s", err.msg);
-    if (g4_gguf_open_memory(fx->mem, size, &fx->f, &err) != GEMMA4_OK) fail_msg("open: %s", err.msg);
-    if (g4_model_load(fx->f, &fx->m, &err) != GEMMA4_OK) fail_msg("load: %s", err.msg);
-}
-
-static void unload(fixture *fx) {
-    g4_model_free(fx->m);
-    g4_gguf_close(fx->f);
-    free(fx->mem);
-}
 
 static g4_ctx *new_ctx(const g4_model *m, int n_ctx, int n_batch, g4_type kv_type, bool swa_full) {
     g4_ctx_params p = g4_ctx_default_params();
@@ -141,7 +121,7 @@ typedef struct target {
 static void check_round_trips(g4_type kv_type, bool src_swa_full) {
     tiny_cfg cfg = tiny_default();
     fixture fx;
-    load(&cfg, &fx);
+    tiny_model_load(&cfg, &fx);
     const int V = (int)fx.m->hp.n_vocab;
     int32_t prompt[N_PROMPT], next[N_NEXT];
     tokens(prompt, N_PROMPT, (uint32_t)V, 1234);
@@ -207,7 +187,7 @@ static void check_round_trips(g4_type kv_type, bool src_swa_full) {
     free(want);
     free(state.p);
     g4_ctx_free(src);
-    unload(&fx);
+    tiny_model_free(&fx);
 }
 
 static void test_round_trip_f16(void **state) {
@@ -231,7 +211,7 @@ static void test_layout_and_short_states(void **state) {
     (void)state;
     tiny_cfg cfg = tiny_default(); /* own-KV layers [S S S G]: head_dim 32 / 64, 2 KV heads */
     fixture fx;
-    load(&cfg, &fx);
+    tiny_model_load(&cfg, &fx);
     const int V = (int)fx.m->hp.n_vocab;
     int32_t prompt[N_PROMPT];
     tokens(prompt, N_PROMPT, (uint32_t)V, 1234);
@@ -279,7 +259,7 @@ static void test_layout_and_short_states(void **state) {
     free(b.p);
     g4_ctx_free(dst);
     g4_ctx_free(src);
-    unload(&fx);
+    tiny_model_free(&fx);
 }
 
 static uint64_t get64(const uint8_t *p) {
@@ -326,7 +306,7 @@ static void test_minimal_window_state(void **state) {
     (void)state;
     tiny_cfg cfg = tiny_default();
     fixture fx;
-    load(&cfg, &fx);
+    tiny_model_load(&cfg, &fx);
     const int V = (int)fx.m->hp.n_vocab;
     int32_t prompt[N_PROMPT], next[N_NEXT];
     tokens(prompt, N_PROMPT, (uint32_t)V, 1234);
@@ -360,7 +340,7 @@ static void test_minimal_window_state(void **state) {
     free(full.p);
     g4_ctx_free(dst);
     g4_ctx_free(src);
-    unload(&fx);
+    tiny_model_free(&fx);
 }
 
 /* ---- refusals ---------------------------------------------------------------------------------------- */
@@ -409,7 +389,7 @@ static void test_refuses_other_models_and_types(void **state) {
     (void)state;
     tiny_cfg cfg = tiny_default();
     fixture fx;
-    load(&cfg, &fx);
+    tiny_model_load(&cfg, &fx);
     membuf b = default_state(&fx, G4_TYPE_F16);
 
     g4_ctx *c = new_ctx(fx.m, SRC_CTX, SRC_BATCH, G4_TYPE_Q8_0, false);
@@ -437,32 +417,32 @@ static void test_refuses_other_models_and_types(void **state) {
         oc.n_swa = shapes[i].n_swa;
         oc.n_shared = shapes[i].n_shared;
         fixture other;
-        load(&oc, &other);
+        tiny_model_load(&oc, &other);
         c = new_ctx(other.m, SRC_CTX, SRC_BATCH, G4_TYPE_F16, false);
         expect_refused(c, &b, b.len, GEMMA4_ERR_INVALID_ARG, shapes[i].msg);
         g4_ctx_free(c);
-        unload(&other);
+        tiny_model_free(&other);
     }
 
     /* a layer of another type at the same place */
     tiny_cfg oc = tiny_default();
     fixture other;
     oc.swa_period = 2; /* [S G S G | S G]: layer 1 global where the state has it sliding */
-    load(&oc, &other);
+    tiny_model_load(&oc, &other);
     c = new_ctx(other.m, SRC_CTX, SRC_BATCH, G4_TYPE_F16, false);
     expect_refused(c, &b, b.len, GEMMA4_ERR_INVALID_ARG, "layer 1: sliding-window in the state, global in this model");
     g4_ctx_free(c);
-    unload(&other);
+    tiny_model_free(&other);
 
     free(b.p);
-    unload(&fx);
+    tiny_model_free(&fx);
 }
 
 static void test_refuses_truncated_streams(void **state) {
     (void)state;
     tiny_cfg cfg = tiny_default();
     fixture fx;
-    load(&cfg, &fx);
+    tiny_model_load(&cfg, &fx);
     membuf b = default_state(&fx, G4_TYPE_Q8_0);
     g4_ctx *c = new_ctx(fx.m, SRC_CTX, 4, G4_TYPE_Q8_0, false);
     /* Where each cut lands as this context reads: q8_0 rows of 2 x 34 bytes (sliding layers) and
@@ -498,7 +478,7 @@ static void test_refuses_truncated_streams(void **state) {
     assert_int_equal(g4_ctx_pos(c), N_PROMPT);
     g4_ctx_free(c);
     free(b.p);
-    unload(&fx);
+    tiny_model_free(&fx);
 }
 
 static void put32(uint8_t *p, uint32_t v) {
@@ -509,7 +489,7 @@ static void test_refuses_corrupt_headers(void **state) {
     (void)state;
     tiny_cfg cfg = tiny_default();
     fixture fx;
-    load(&cfg, &fx);
+    tiny_model_load(&cfg, &fx);
     membuf b = default_state(&fx, G4_TYPE_F16);
     uint8_t *orig = malloc(b.len);
     memcpy(orig, b.p, b.len);
@@ -550,14 +530,14 @@ static void test_refuses_corrupt_headers(void **state) {
     g4_ctx_free(c);
     free(orig);
     free(b.p);
-    unload(&fx);
+    tiny_model_free(&fx);
 }
 
 static void test_write_failure_and_no_callbacks(void **state) {
     (void)state;
     tiny_cfg cfg = tiny_default();
     fixture fx;
-    load(&cfg, &fx);
+    tiny_model_load(&cfg, &fx);
     int32_t prompt[N_PROMPT];
     tokens(prompt, N_PROMPT, fx.m->hp.n_vocab, 1234);
     g4_ctx *c = new_ctx(fx.m, SRC_CTX, SRC_BATCH, G4_TYPE_F16, false);
@@ -578,7 +558,7 @@ static void test_write_failure_and_no_callbacks(void **state) {
     assert_msg_has(err, "no read callback");
     assert_int_equal(g4_ctx_pos(c), 0);
     g4_ctx_free(c);
-    unload(&fx);
+    tiny_model_free(&fx);
 }
 
 int main(void) {

@@ -12,30 +12,10 @@
 #include "kernels/ops.h"
 #include "model/forward.h"
 #include "model/model.h"
-#include "test_model_tiny.h"
+#include "test_model_fixture.h"
 #include "testkit.h"
 
 #define N_TOK 40
-
-typedef struct fixture {
-    void *mem;
-    g4_gguf *f;
-    g4_model *m;
-} fixture;
-
-static void load(const tiny_cfg *c, fixture *fx) {
-    size_t size;
-    g4_error err = {0};
-    if (tiny_write(c, NULL, &fx->mem, &size, &err) != GEMMA4_OK) fail_msg("write: %s", err.msg);
-    if (g4_gguf_open_memory(fx->mem, size, &fx->f, &err) != GEMMA4_OK) fail_msg("open: %s", err.msg);
-    if (g4_model_load(fx->f, &fx->m, &err) != GEMMA4_OK) fail_msg("load: %s", err.msg);
-}
-
-static void unload(fixture *fx) {
-    g4_model_free(fx->m);
-    g4_gguf_close(fx->f);
-    free(fx->mem);
-}
 
 static const g4_kernels *g_kernels; /* NULL: the default (best) table */
 
@@ -94,7 +74,7 @@ static float *run(const g4_model *m, const int32_t *toks, int n_batch, g4_type k
 
 static void check_consistency(const tiny_cfg *cfg, g4_type kv_type) {
     fixture fx;
-    load(cfg, &fx);
+    tiny_model_load(cfg, &fx);
     const int V = (int)fx.m->hp.n_vocab;
     int32_t toks[N_TOK];
     prompt(toks, N_TOK, (uint32_t)V);
@@ -115,7 +95,7 @@ static void check_consistency(const tiny_cfg *cfg, g4_type kv_type) {
     free(batch);
     free(decode);
     free(micro);
-    unload(&fx);
+    tiny_model_free(&fx);
 }
 
 static void test_consistency_f32(void **state) {
@@ -156,7 +136,7 @@ static void test_kv_type_changes_little(void **state) {
     (void)state;
     tiny_cfg c = tiny_default();
     fixture fx;
-    load(&c, &fx);
+    tiny_model_load(&c, &fx);
     const int V = (int)fx.m->hp.n_vocab;
     int32_t toks[N_TOK];
     prompt(toks, N_TOK, (uint32_t)V);
@@ -168,14 +148,14 @@ static void test_kv_type_changes_little(void **state) {
     free(f32);
     free(f16);
     free(q8);
-    unload(&fx);
+    tiny_model_free(&fx);
 }
 
 static void test_threads_same_result(void **state) {
     (void)state;
     tiny_cfg c = tiny_default();
     fixture fx;
-    load(&c, &fx);
+    tiny_model_load(&c, &fx);
     const int V = (int)fx.m->hp.n_vocab;
     int32_t toks[N_TOK];
     prompt(toks, N_TOK, (uint32_t)V);
@@ -187,7 +167,7 @@ static void test_threads_same_result(void **state) {
     free(one);
     free(three);
     g4_pool_free(pool);
-    unload(&fx);
+    tiny_model_free(&fx);
 }
 
 /* The scalar reference table and the best one this CPU runs give the same model, up to rounding
@@ -198,7 +178,7 @@ static void test_kernel_tables_agree(void **state) {
     c.n_epl = 32;
     c.wtype = G4_TYPE_Q4_0;
     fixture fx;
-    load(&c, &fx);
+    tiny_model_load(&c, &fx);
     const int V = (int)fx.m->hp.n_vocab;
     int32_t toks[N_TOK];
     prompt(toks, N_TOK, (uint32_t)V);
@@ -210,14 +190,14 @@ static void test_kernel_tables_agree(void **state) {
     expect_close(best, ref, N_TOK, V, 2e-2f, "best kernel table vs scalar");
     free(ref);
     free(best);
-    unload(&fx);
+    tiny_model_free(&fx);
 }
 
 static void test_rewind_regenerates(void **state) {
     (void)state;
     tiny_cfg c = tiny_default();
     fixture fx;
-    load(&c, &fx);
+    tiny_model_load(&c, &fx);
     const int V = (int)fx.m->hp.n_vocab;
     int32_t toks[N_TOK];
     prompt(toks, N_TOK, (uint32_t)V);
@@ -249,7 +229,7 @@ static void test_rewind_regenerates(void **state) {
     g4_ctx_free(ctx);
     free(got);
     free(ref);
-    unload(&fx);
+    tiny_model_free(&fx);
 }
 
 static void test_embedding_input(void **state) {
@@ -258,7 +238,7 @@ static void test_embedding_input(void **state) {
      * token 0's) */
     tiny_cfg c = tiny_default();
     fixture fx;
-    load(&c, &fx);
+    tiny_model_load(&c, &fx);
     const int V = (int)fx.m->hp.n_vocab, E = (int)fx.m->hp.n_embd;
     float *embd = malloc(sizeof(float) * (size_t)E * 2);
     const g4_matrix *te = &fx.m->w.token_embd;
@@ -278,14 +258,14 @@ static void test_embedding_input(void **state) {
     free(embd);
     free(a);
     free(b);
-    unload(&fx);
+    tiny_model_free(&fx);
 }
 
 static void test_errors_leave_context_unchanged(void **state) {
     (void)state;
     tiny_cfg c = tiny_default();
     fixture fx;
-    load(&c, &fx);
+    tiny_model_load(&c, &fx);
     const int V = (int)fx.m->hp.n_vocab;
     float *logits = malloc(sizeof(float) * (size_t)V);
     g4_error err = {0};
@@ -329,7 +309,7 @@ static void test_errors_leave_context_unchanged(void **state) {
     assert_true(g4_ctx_kv_bytes(ctx) > 0 && g4_ctx_scratch_bytes(ctx) > 0);
     g4_ctx_free(ctx);
     free(logits);
-    unload(&fx);
+    tiny_model_free(&fx);
 }
 
 int main(void) {
